@@ -1,0 +1,43 @@
+# Two commands matter: `make demo` and `make test` (see README).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA := data
+DEMO_RESIDENTS ?= 100000
+DEMO_DAYS ?= 30
+DEMO_START ?= 2026-10-01
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: venv demo test test-fast lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check pip==25.3
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/pip check
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/standard-parts demo --landing $(DATA)/landing --warehouse $(DATA)/warehouse \
+		--residents $(DEMO_RESIDENTS) --start $(DEMO_START) --days $(DEMO_DAYS)
+
+test: $(STAMP)
+	bash scripts/ensure-chromium.sh
+	$(BIN)/ruff check include dags tests
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]  # 5 = no slow tests collected
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -x -q -m "not slow and not integration"
+
+lint: $(STAMP)
+	$(BIN)/ruff check include dags tests
+
+bench: $(STAMP)
+	$(BIN)/standard-parts bench --residents $${BENCH_RESIDENTS:-5300000} --out bench/latest.json
+
+clean:
+	rm -rf $(DATA) dbt/target dbt/logs
