@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The checkout root (include/standard_parts/config.py -> ../../).
+_REPO = Path(__file__).resolve().parents[2]
+
 # Demo-only pseudonym key: accepted only outside production mode (see SECURITY.md).
 DEMO_PSEUDONYM_KEY = "demo-only-not-secret"
 
@@ -23,6 +26,14 @@ class Settings(BaseSettings):
     warehouse: Path = Field(default=Path("data/warehouse"), description="Holds analytics.duckdb + ops store")
     publish: str | None = Field(default=None, description="folder:DIR or http(s)://… (None: no publishing)")
     timezone: str = "Asia/Shanghai"
+
+    # Where the Great Expectations suites (JSON) and the dbt project live; the defaults suit a
+    # checkout, the compose file points them at the mounted folders.
+    expectations_dir: Path = Field(default=_REPO / "expectations")
+    dbt_dir: Path = Field(default=_REPO / "dbt")
+
+    # Gate thresholds: a file with more rejected rows than this share fails its feed's gate.
+    max_quarantine_share: float = 0.05
 
     # DuckDB resources (the benchmark target is 4 GiB peak RSS on a 2-core machine).
     duckdb_memory_limit: str = "3GB"
@@ -58,7 +69,7 @@ class Settings(BaseSettings):
     @property
     def ops_path(self) -> Path:
         """Operational store: holds personal data and rejected rows; analysts never open it."""
-        return self.warehouse / "ops.duckdb"
+        return self.warehouse / "operational.duckdb"
 
     @property
     def analytics_path(self) -> Path:

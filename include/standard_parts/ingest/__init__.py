@@ -1,0 +1,1 @@
+"""Ingestion: landing files -> line-numbered UTF-8 -> SQL row rules -> accepted tables + quarantine."""

@@ -1,0 +1,50 @@
+"""The ingest gate of one feed: a GX suite per entity over its accepted rows, and one over the files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from ..config import Settings
+from ..feeds import files_of
+from ..gates import enforce, load_suite, suite_columns, validate_frame
+from .loader import FileResult
+
+
+def gate_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run_date: date,
+              results: list[FileResult]) -> None:
+    for spec in files_of(feed):
+        suite = load_suite(settings, f"ingest.{spec.entity}")
+        columns = ", ".join(suite_columns(suite))
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = ?", [spec.entity]
+        ).fetchone()[0]
+        if not exists:
+            continue  # an incremental feed that has never delivered a file: nothing to check
+        if spec.kind == "snapshot":
+            frame = con.execute(f"select {columns} from ops.{spec.entity}").df()
+        else:
+            frame = con.execute(f"select {columns} from ops.{spec.entity} where file_date = ?", [run_date]).df()
+        enforce(con, run_date, validate_frame(suite, frame), f"{feed}/{spec.entity} for {run_date}")
+
+    files = [r for r in results if r.file is not None]
+    if files:
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "file": [r.file for r in files],
+                "rows_read": [r.rows_read for r in files],
+                "rows_accounted": [r.rows_accepted + r.rows_quarantined for r in files],
+                "quarantine_share": [r.rows_quarantined / r.rows_read if r.rows_read else 0.0 for r in files],
+            }
+        )
+        outcome = validate_frame(
+            load_suite(settings, "ingest.files"), frame, {"max_quarantine_share": settings.max_quarantine_share}
+        )
+        outcome.gate = f"ingest.files.{feed}"
+        if not outcome.success:
+            worst = frame.sort_values("quarantine_share", ascending=False).iloc[0]
+            outcome.summary += f" (worst file {worst.file}: {worst.quarantine_share:.1%} quarantined)"
+        enforce(con, run_date, outcome, f"{feed} files for {run_date}")

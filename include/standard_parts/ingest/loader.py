@@ -1,0 +1,228 @@
+"""Load one feed for one run date: select the file, normalise it, apply the row rules, store.
+
+Each file is replaced as a unit inside one transaction (accepted rows, its quarantine rows and its
+registry entry), so a re-run of a date replaces that date's load and a crash leaves the previous
+state intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from ..config import Settings
+from ..feeds import FileSpec, files_of, select_file
+from ..store import read_sql
+from .errors import GateFailure
+from .reader import Normalised, normalise
+
+log = logging.getLogger(__name__)
+
+# Which accepted entities each entity's row rules look up (foreign keys).
+PARENTS: dict[str, tuple[str, ...]] = {
+    "stations": (),
+    "communities": ("stations",),
+    "officers": ("stations", "communities"),
+    "houses": ("communities",),
+    "persons": ("houses",),
+    "venues": ("communities",),
+    "alerts": (),
+    "instructions": ("houses", "persons", "venues", "communities"),
+}
+
+
+@dataclass
+class FileResult:
+    feed: str
+    entity: str
+    file: str | None
+    file_date: date | None
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    skipped: bool = False  # unchanged snapshot already validated against unchanged parents
+
+
+def ingest_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run_date: date) -> list[FileResult]:
+    con.execute(read_sql("ingest/sql/macros.sql"))
+    return [ingest_file(con, settings, spec, run_date) for spec in files_of(feed)]
+
+
+def _fingerprint(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _lineage(con: duckdb.DuckDBPyConnection, spec: FileSpec, fingerprint: str, rules_sql: str) -> str:
+    digest = hashlib.sha256(f"{spec.entity}|{fingerprint}|{rules_sql}".encode())
+    for parent in PARENTS[spec.entity]:
+        row = con.execute("select lineage from ingest.current_snapshot where entity = ?", [parent]).fetchone()
+        digest.update(f"|{parent}={row[0] if row else 'none'}".encode())
+    if spec.entity == "instructions":
+        from ..catalogue import load_catalogue
+
+        digest.update(repr(sorted((p.id, p.object_type) for p in load_catalogue().parts)).encode())
+    return digest.hexdigest()
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSpec, run_date: date) -> FileResult:
+    selected = select_file(settings.landing, spec, run_date)
+    if selected is None:
+        if spec.kind == "snapshot":
+            raise GateFailure(
+                spec.feed,
+                f"no {spec.filename} snapshot on or before {run_date} under {settings.landing / spec.feed}",
+            )
+        log.warning("%s: no %s for %s; nothing arrived that day", spec.feed, spec.filename, run_date)
+        _replace_incremental(con, spec, run_date, None, None)
+        return FileResult(spec.feed, spec.entity, None, run_date, 0, 0, 0)
+
+    path, file_date = selected
+    display = path.relative_to(settings.landing).as_posix()
+    rules_sql = read_sql(f"ingest/sql/{spec.entity}.sql")
+    fingerprint = _fingerprint(path)
+    lineage = _lineage(con, spec, fingerprint, rules_sql)
+
+    if spec.kind == "snapshot":
+        current = con.execute(
+            "select lineage from ingest.current_snapshot where entity = ?", [spec.entity]
+        ).fetchone()
+        if current and current[0] == lineage:
+            row = con.execute(
+                "select rows_read, rows_accepted, rows_quarantined from ingest.files where entity = ? and file = ?",
+                [spec.entity, display],
+            ).fetchone()
+            log.info("%s: %s unchanged since its last validation; kept", spec.entity, display)
+            return FileResult(spec.feed, spec.entity, display, file_date, *row, skipped=True)
+
+    with tempfile.TemporaryDirectory(prefix="sp-ingest-") as tmp:
+        normalised = normalise(spec, path, Path(tmp) / f"{spec.entity}.csv", display)
+        result = _validate_and_store(con, spec, normalised, display, file_date, fingerprint, lineage, run_date,
+                                     rules_sql)
+    log.info(
+        "%s: %s read %d, accepted %d, quarantined %d (%s)",
+        spec.entity, display, result.rows_read, result.rows_accepted, result.rows_quarantined, normalised.encoding,
+    )
+    return result
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, normalised: Normalised) -> None:
+    columns = {"_line": "BIGINT", **{c: "VARCHAR" for c in spec.required}}
+    con.execute("create or replace temp table raw_rows as select * from read_csv(?, header = true, "
+                "columns = ?, quote = '\"', escape = '\"', delim = ',', strict_mode = true)",
+                [str(normalised.path), columns])
+
+
+def _validate_and_store(
+    con: duckdb.DuckDBPyConnection, spec: FileSpec, normalised: Normalised, display: str, file_date: date,
+    fingerprint: str, lineage: str, run_date: date, rules_sql: str,
+) -> FileResult:
+    _load_raw(con, spec, normalised)
+    if spec.entity == "instructions":
+        _load_ref_parts(con)
+    con.execute(f"create or replace temp table validated as {rules_sql}")
+    accepted_cols = [c for c in con.sql("select * from validated limit 0").columns if c != "_reasons"]
+    select_accepted = ", ".join(accepted_cols)
+
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from ingest.quarantine where entity = ? and file = ?", [spec.entity, display])
+        con.execute(
+            """
+            insert into ingest.quarantine
+            select ?, ?, ?, ?, v._line, v._reasons[1], array_to_string(v._reasons, ','), to_json(r)::varchar
+            from validated as v join raw_rows as r using (_line)
+            where len(v._reasons) > 0
+            """,
+            [spec.feed, spec.entity, display, file_date],
+        )
+        if normalised.rejected:
+            con.executemany(
+                "insert into ingest.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[spec.feed, spec.entity, display, file_date, r.line, r.reason, r.detail, r.raw]
+                 for r in normalised.rejected],
+            )
+        table = f"ops.{spec.entity}"  # entity names come from feeds.FILES, never from data
+        if spec.kind == "snapshot":
+            con.execute(
+                f"create or replace table {table} as select ?::date as snapshot_date, ? as _file, "
+                f"{select_accepted} from validated where len(_reasons) = 0",
+                [file_date, display],
+            )
+            con.execute(
+                f"create or replace table ingest.keys_{spec.entity} as select {spec.key} as id, "
+                f"bool_and(len(_reasons) = 0) as accepted from validated where {spec.key} is not null group by 1"
+            )
+            con.execute(
+                "insert or replace into ingest.current_snapshot values (?, ?, ?, ?)",
+                [spec.entity, display, file_date, lineage],
+            )
+            if spec.entity == "officers":
+                _keep_officer_history(con, file_date)
+        else:
+            _replace_incremental(con, spec, file_date, display, select_accepted)
+        accepted = con.execute("select count(*) from validated where len(_reasons) = 0").fetchone()[0]
+        quarantined = con.execute(
+            "select count(*) from ingest.quarantine where entity = ? and file = ?", [spec.entity, display]
+        ).fetchone()[0]
+        if accepted + quarantined != normalised.rows_read:
+            raise GateFailure(
+                spec.feed,
+                f"{display}: row accounting broken: read {normalised.rows_read}, accepted {accepted}, "
+                f"quarantined {quarantined}",
+            )
+        con.execute(
+            "insert or replace into ingest.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [spec.feed, spec.entity, display, file_date, normalised.encoding, normalised.rows_read, accepted,
+             quarantined, fingerprint, lineage, run_date, datetime.now(UTC)],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return FileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted, quarantined)
+
+
+def _replace_incremental(con, spec: FileSpec, file_date: date, display: str | None, select_accepted: str | None):
+    table = f"ops.{spec.entity}"
+    if select_accepted is None:
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = ?", [spec.entity]
+        ).fetchone()[0]
+        if exists:
+            con.execute(f"delete from {table} where file_date = ?", [file_date])
+        return
+    con.execute(
+        f"create table if not exists {table} as select ?::date as file_date, ? as _file, {select_accepted} "
+        f"from validated limit 0",
+        [file_date, display],
+    )
+    con.execute(f"delete from {table} where file_date = ?", [file_date])
+    con.execute(
+        f"insert into {table} by name select ?::date as file_date, ? as _file, {select_accepted} "
+        f"from validated where len(_reasons) = 0",
+        [file_date, display],
+    )
+
+
+def _keep_officer_history(con: duckdb.DuckDBPyConnection, file_date: date) -> None:
+    """Completions are judged against the officers snapshot of their own file date (SPEC section 6)."""
+    con.execute(
+        "create table if not exists ops.officers_history as select * from ops.officers limit 0"
+    )
+    con.execute("delete from ops.officers_history where snapshot_date = ?", [file_date])
+    con.execute("insert into ops.officers_history by name select * from ops.officers")
+
+
+def _load_ref_parts(con: duckdb.DuckDBPyConnection) -> None:
+    from ..catalogue import load_catalogue
+
+    con.execute("create or replace temp table ref_parts (standard_part_id varchar, object_type varchar)")
+    con.executemany("insert into ref_parts values (?, ?)",
+                    [[p.id, p.object_type] for p in load_catalogue().parts])

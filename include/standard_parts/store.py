@@ -1,0 +1,94 @@
+"""The operational store (``operational.duckdb``): one writer at a time, the pipeline's own working database.
+
+DuckDB allows a single writing process per file. Every pipeline step takes the warehouse lock
+first (an advisory ``flock``), so two runs started at once queue instead of corrupting anything;
+in Airflow every writing task also shares the ``duckdb_writer`` pool of one slot. Analysts never
+open this file: they read ``analytics.duckdb``, which is rebuilt and swapped in atomically.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_SQL = files("standard_parts") / "sql" / "ops_schema.sql"
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def warehouse_lock(settings: Settings, wait_seconds: float = 600.0) -> Iterator[None]:
+    """Hold the warehouse's writer lock; wait up to ``wait_seconds`` for another run, then refuse."""
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    lock_path = settings.warehouse / ".writer.lock"
+    with lock_path.open("a+") as fh:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "unknown"
+                    raise WarehouseBusy(
+                        f"another standard-parts run holds {lock_path} ({holder}); waited {wait_seconds:.0f} s"
+                    ) from None
+                time.sleep(0.5)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")  # validated setting, not data
+    con.execute(f"set threads = {int(settings.duckdb_threads)}")
+    con.execute(f"set TimeZone = '{settings.timezone}'")
+    con.execute("set preserve_insertion_order = false")
+
+
+def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """Open the operational store for writing (caller holds ``warehouse_lock``) with its schema."""
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.ops_path))
+    configure(con, settings)
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    return con
+
+
+@contextmanager
+def ops_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    with warehouse_lock(settings):
+        con = connect_ops(settings)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def read_sql(relative: str) -> str:
+    """A packaged .sql file, e.g. ``read_sql('ingest/sql/persons.sql')``."""
+    return (files("standard_parts") / relative).read_text(encoding="utf-8")
+
+
+def ops_path_exists(settings: Settings) -> bool:
+    return Path(settings.ops_path).exists()
