@@ -32,10 +32,13 @@ class Landing:
 
     @classmethod
     def small_city(cls, root: Path) -> Landing:
-        """1 station, 2 communities (C2 has no community officer), 3 houses, 4 persons, 2 venues."""
+        """2 stations (ST2 is empty), 2 communities (C2 has no community officer), 3 houses, 4 persons, 2 venues."""
         land = cls(root)
         land.rows = {
-            "stations": [dict(station_id="ST1", station_name="开元派出所", district="思明区", branch_bureau="思明分局")],
+            "stations": [
+                dict(station_id="ST1", station_name="开元派出所", district="思明区", branch_bureau="思明分局"),
+                dict(station_id="ST2", station_name="鹭江派出所", district="思明区", branch_bureau="思明分局"),
+            ],
             "communities": [
                 dict(community_id="C1", community_name="百家村社区", station_id="ST1"),
                 dict(community_id="C2", community_name="东区社区", station_id="ST1"),
