@@ -33,6 +33,37 @@ def ingest(settings: Settings, feed: str, run_date: date) -> list[dict]:
     return [asdict(r) for r in results]
 
 
+def generate(settings: Settings, run_date: date) -> dict:
+    """Generate the run date's tasks and enforce the tasks gate (nothing is published otherwise)."""
+    from .generate.engine import generate as generate_tasks
+    from .generate.gate import gate_tasks
+
+    with ops_session(settings) as con:
+        result = generate_tasks(con, settings, run_date)
+        gate_tasks(con, settings, run_date)
+    return asdict(result)
+
+
+def publish(settings: Settings, run_date: date) -> dict:
+    """Build every officer's package and deliver it to the configured target (ledger-tracked)."""
+    from .generate.engine import prepare
+    from .publish import publish_packages
+    from .publish.packages import build_packages
+
+    if not settings.publish:
+        log.info("publish: no target configured (STANDARD_PARTS_PUBLISH / --publish); skipped")
+        return {"skipped": True}
+    with ops_session(settings) as con:
+        from .privacy import register_udf
+
+        register_udf(con, settings.key_bytes)
+        prepare(con, settings, run_date)
+        packages = build_packages(con, settings, run_date)
+        result = publish_packages(con, packages, settings.publish)
+    return {"target": result.target, "total": result.total, "delivered_now": result.delivered_now,
+            "already_delivered": result.already_delivered}
+
+
 def build_analytics(settings: Settings, run_date: date) -> str:
     """Rebuild analytics.duckdb from the operational store and swap it in atomically."""
     from .analytics import build
@@ -45,6 +76,8 @@ def run_date_stages(settings: Settings, run_date: date) -> dict:
     summary: dict = {"run_date": run_date.isoformat(), "ingest": {}}
     for feed in INGEST_ORDER:
         summary["ingest"][feed] = ingest(settings, feed, run_date)
+    summary["generate"] = generate(settings, run_date)
+    summary["publish"] = publish(settings, run_date)
     summary["analytics"] = build_analytics(settings, run_date)
     return summary
 

@@ -92,3 +92,15 @@ def read_sql(relative: str) -> str:
 
 def ops_path_exists(settings: Settings) -> bool:
     return Path(settings.ops_path).exists()
+
+
+def read_named_sql(relative: str) -> dict[str, str]:
+    """Split a .sql file into named statements at ``-- name: <name>`` lines."""
+    named: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in read_sql(relative).splitlines():
+        if line.startswith("-- name:"):
+            current = named.setdefault(line.split(":", 1)[1].strip(), [])
+        elif current is not None:
+            current.append(line)
+    return {name: "\n".join(lines).strip().rstrip(";") for name, lines in named.items()}

@@ -48,3 +48,96 @@ create table if not exists ingest.gate_results (
     checked_at timestamptz not null,
     primary key (run_date, gate)
 );
+
+-- Generation (SPEC section 5). One row per issued task; never deleted except by a re-run of its
+-- own run date, which regenerates the same ids.
+create table if not exists ops.tasks (
+    task_id varchar primary key,          -- deterministic: hash of (standard_part_id, object_id, run_date)
+    run_date date not null,
+    standard_part_id varchar not null,
+    category varchar not null,
+    business_item varchar not null,
+    object_type varchar not null,         -- house | person | venue | community
+    object_id varchar not null,           -- internal id (a person's id number: ops only)
+    object_key varchar not null,          -- what leaves the ops store: the keyed pseudonym for persons
+    community_id varchar not null,
+    station_id varchar not null,
+    officer_id varchar not null,
+    flagged boolean not null,             -- no active community officer: assigned to another station officer
+    issued_at timestamptz not null,       -- run date 08:00 +08:00
+    due_at timestamptz not null,          -- issued_at + due_hours
+    due_hours integer not null,
+    min_evidence integer not null,
+    cooldown_days integer not null,
+    priority integer not null,
+    departments varchar[] not null,       -- every requesting department (merged)
+    rules varchar[] not null,             -- every automatic rule that requested it
+    instruction_ids varchar[] not null,   -- every instruction that requested it
+    requests integer not null             -- candidates merged into this task
+);
+
+create table if not exists ops.generation_stats (
+    run_date date not null,
+    standard_part_id varchar not null,
+    candidates integer not null,          -- requests from rules and instructions
+    objects integer not null,             -- distinct (part, object) among them
+    merged_away integer not null,         -- candidates - objects
+    suppressed_open integer not null,
+    suppressed_cooldown integer not null,
+    unassignable integer not null,        -- object resolved to no community: quarantined
+    issued integer not null,
+    flagged integer not null,
+    primary key (run_date, standard_part_id)
+);
+
+-- Incremental feeds: accepted rows of every file, replaced per file date on a re-run.
+create table if not exists ops.alerts (
+    file_date date not null,
+    _file varchar not null,
+    _line bigint not null,
+    alert_id varchar,
+    raised_at timestamptz,
+    id_number varchar,
+    phone varchar,
+    alert_type varchar,
+    risk_level integer,
+    amount_at_risk_cny double
+);
+
+create table if not exists ops.instructions (
+    file_date date not null,
+    _file varchar not null,
+    _line bigint not null,
+    instruction_id varchar,
+    department varchar,
+    standard_part_id varchar,
+    object_type varchar,
+    object_id varchar,
+    reason varchar,
+    issued_at timestamptz
+);
+
+-- Objects of rule/instruction candidates that resolve to no community or no officer (SPEC 5).
+create table if not exists ops.generation_quarantine (
+    run_date date not null,
+    standard_part_id varchar not null,
+    object_type varchar not null,
+    object_id varchar not null,
+    reason varchar not null
+);
+
+-- Completions feed: accepted rows (after the row rules of SPEC 3/6). steps is the JSON list as sent.
+create table if not exists ops.completions (
+    file_date date not null,
+    _file varchar not null,
+    _line bigint not null,
+    completion_id varchar,
+    task_id varchar,
+    officer_id varchar,
+    completed_at timestamptz,
+    outcome varchar,
+    steps varchar,
+    evidence_count integer,
+    followup_needed boolean,
+    handoff_department varchar
+);

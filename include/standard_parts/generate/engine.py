@@ -1,0 +1,185 @@
+"""One generation batch per run date.
+
+1. build the named rule views (``sql/rule_views.sql``) for the run date;
+2. evaluate every catalogue rule's predicate and add the run date's instructions (candidates);
+3. merge candidates per (standard part, object) (``sql/merge_candidates.sql``);
+4. suppress what is open or in cooldown (``sql/suppress.sql``);
+5. quarantine objects with no community or no officer; assign the rest, balancing load;
+6. replace the run date's tasks and statistics in one transaction (a re-run yields the same ids).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from ..catalogue import load_catalogue
+from ..config import Settings
+from ..privacy import register_udf
+from ..store import read_sql
+
+log = logging.getLogger(__name__)
+
+ISSUE_TIME = time(8, 0)
+
+
+@dataclass
+class GenerationResult:
+    run_date: date
+    candidates: int
+    issued: int
+    merged_away: int
+    suppressed_open: int
+    suppressed_cooldown: int
+    unassignable: int
+    flagged: int
+
+
+def issued_at_for(run_date: date, tz: str = "Asia/Shanghai") -> datetime:
+    """SPEC 5: the run date at 08:00 +08:00."""
+    return datetime.combine(run_date, ISSUE_TIME, tzinfo=ZoneInfo(tz))
+
+
+def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> None:
+    """Parameters, catalogue reference tables, valid completions and the rule views for a run date."""
+    con.execute("create or replace temp table gen_params as select ?::date as run_date, ?::timestamptz as issued_at",
+                [run_date, issued_at_for(run_date, settings.timezone)])
+    catalogue = load_catalogue()
+    con.execute(
+        "create or replace temp table gen_part_terms (standard_part_id varchar, category varchar, "
+        "business_item varchar, object_type varchar, due_hours integer, min_evidence integer, "
+        "cooldown_days integer, priority integer)"
+    )
+    con.executemany(
+        "insert into gen_part_terms values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[p.id, p.category, p.business_item, p.object_type, p.evaluation.due_hours, p.evaluation.min_evidence,
+          p.evaluation.cooldown_days, p.priority] for p in catalogue.parts],
+    )
+    con.execute("create or replace temp table gen_part_steps (standard_part_id varchar, step_id varchar, "
+                "required boolean)")
+    con.executemany("insert into gen_part_steps values (?, ?, ?)",
+                    [[p.id, s.id, s.required] for p in catalogue.parts for s in p.steps])
+    con.execute(read_sql("generate/sql/valid_completions.sql"))
+    con.execute(read_sql("generate/sql/rule_views.sql"))
+
+
+def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> GenerationResult:
+    catalogue = load_catalogue()
+    register_udf(con, settings.key_bytes)
+    prepare(con, settings, run_date)
+
+    con.execute(
+        "create or replace temp table gen_candidates (standard_part_id varchar, object_type varchar, "
+        "object_id varchar, department varchar, rule_id varchar, instruction_id varchar)"
+    )
+    for rule in catalogue.rules:
+        part = catalogue.part(rule.part_id)
+        # The view name and predicate are catalogue code (schema-validated), never feed data.
+        con.execute(
+            f"insert into gen_candidates select ?, ?, object_id, ?, ?, null from {rule.view} where ({rule.sql()})",
+            [part.id, part.object_type, rule.department, rule.id],
+        )
+    con.execute(
+        """
+        insert into gen_candidates
+        select i.standard_part_id, i.object_type, i.object_id, i.department, null, i.instruction_id
+        from ops.instructions as i
+        cross join gen_params as g
+        where i.file_date = g.run_date
+        """
+    )
+    con.execute(read_sql("generate/sql/merge_candidates.sql"))
+    con.execute(read_sql("generate/sql/suppress.sql"))
+    con.execute(read_sql("generate/sql/issue.sql"))
+    assignments = _assign(con)
+
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from ops.tasks where run_date = ?", [run_date])
+        con.execute("delete from ops.generation_stats where run_date = ?", [run_date])
+        con.execute("delete from ops.generation_quarantine where run_date = ?", [run_date])
+        con.execute("create or replace temp table gen_assignment (task_id varchar, officer_id varchar, "
+                    "flagged boolean)")
+        if assignments:
+            con.executemany("insert into gen_assignment values (?, ?, ?)", assignments)
+        con.execute(read_sql("generate/sql/store_tasks.sql"))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    totals = con.execute(
+        """
+        select coalesce(sum(candidates), 0), coalesce(sum(issued), 0), coalesce(sum(merged_away), 0),
+               coalesce(sum(suppressed_open), 0), coalesce(sum(suppressed_cooldown), 0),
+               coalesce(sum(unassignable), 0), coalesce(sum(flagged), 0)
+        from ops.generation_stats where run_date = ?
+        """,
+        [run_date],
+    ).fetchone()
+    result = GenerationResult(run_date, *[int(v) for v in totals])
+    log.info("generation %s: %s", run_date, result)
+    return result
+
+
+def _assign(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bool]]:
+    """Each task to the least-loaded active community officer of its community (ties: officer id);
+    with none, to the least-loaded active officer of its station, flagged. Load = open tasks + new."""
+    tasks = con.execute(
+        "select task_id, community_id, station_id from gen_to_issue order by community_id, priority, task_id"
+    ).fetchall()
+    officers = con.execute(
+        """
+        with open_load as (
+            select t.officer_id, count(*) as open_tasks
+            from ops.tasks as t
+            cross join gen_params as g
+            where t.run_date < g.run_date
+              and t.task_id not in (select task_id from gen_valid_completions)
+            group by t.officer_id
+        )
+        select o.officer_id, o.role, o.community_id, o.station_id, coalesce(l.open_tasks, 0)
+        from ops.officers as o
+        left join open_load as l on l.officer_id = o.officer_id
+        where o.active
+        """
+    ).fetchall()
+    load = {oid: n for oid, _, _, _, n in officers}
+    by_community: dict[str, list] = defaultdict(list)
+    by_station: dict[str, list] = defaultdict(list)
+    for oid, role, community, station, _ in officers:
+        if role == "community" and community:
+            by_community[community].append(oid)
+        by_station[station].append(oid)
+    heaps: dict[tuple[str, str], list] = {}
+
+    def pick(kind: str, key: str, pool: list[str]) -> str:
+        heap = heaps.get((kind, key))
+        if heap is None:
+            heap = [(load[o], o) for o in pool]
+            heapq.heapify(heap)
+            heaps[(kind, key)] = heap
+        while True:  # entries go stale when the same officer is used through the other pool
+            n, oid = heapq.heappop(heap)
+            if n == load[oid]:
+                break
+            heapq.heappush(heap, (load[oid], oid))
+        load[oid] += 1
+        heapq.heappush(heap, (load[oid], oid))
+        return oid
+
+    out = []
+    for task_id, community, station in tasks:
+        if by_community.get(community):
+            out.append((task_id, pick("c", community, by_community[community]), False))
+        elif by_station.get(station):
+            out.append((task_id, pick("s", station, by_station[station]), True))
+        # else: no active officer at all -> store_tasks.sql quarantines it as no_officer
+    return out
+
+

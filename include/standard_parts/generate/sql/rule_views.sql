@@ -1,0 +1,198 @@
+-- The named views the catalogue's rule predicates read (contract: catalogue/schema.py VIEW_COLUMNS).
+-- Built as temp tables once per run: each rule then scans a small, pre-joined table.
+-- Input: temp table gen_params(run_date) with one row. Reference rules read only feed values.
+
+create or replace temp table gen_persons as
+select
+    p.id_number,
+    p.phone,
+    p.gender,
+    p.birth_date,
+    p.hukou_type,
+    p.house_id,
+    p.moved_in_on,
+    p.status,
+    h.community_id,
+    c.station_id,
+    cast(date_part('year', age(g.run_date, p.birth_date)) as integer) as age_years,
+    g.run_date
+from ops.persons as p
+join ops.houses as h on h.house_id = p.house_id
+join ops.communities as c on c.community_id = h.community_id
+cross join gen_params as g;
+
+-- Alerts matched to active persons: by id number when the alert has one, else by phone.
+create or replace temp table gen_alert_matches as
+with alerts as (
+    select
+        a.alert_id,
+        a.id_number,
+        a.phone,
+        a.risk_level,
+        a.amount_at_risk_cny,
+        cast(timezone('Asia/Shanghai', a.raised_at) as date) as raised_on,
+        a.file_date
+    from ops.alerts as a
+    cross join gen_params as g
+    where a.file_date between g.run_date - 29 and g.run_date
+),
+active as (
+    select id_number, phone from gen_persons where status = 'active'
+)
+select al.*, ap.id_number as person_id
+from alerts as al
+join active as ap on ap.id_number = al.id_number
+where al.id_number is not null
+union all
+select al.*, ap.id_number as person_id
+from alerts as al
+join active as ap on ap.phone = al.phone
+where al.id_number is null;
+
+create or replace temp table rule_persons as
+with today as (
+    -- Only the run date's own file counts: an alert arriving a day late never triggers.
+    select
+        m.person_id,
+        count(*) as alerts_today,
+        max(m.risk_level) as alerts_today_max_risk,
+        sum(m.amount_at_risk_cny) as amount_at_risk_today
+    from gen_alert_matches as m
+    cross join gen_params as g
+    where m.file_date = g.run_date and m.raised_on = g.run_date
+    group by m.person_id
+),
+last30 as (
+    select m.person_id, count(*) as alerts_30d
+    from gen_alert_matches as m
+    cross join gen_params as g
+    where m.raised_on between g.run_date - 29 and g.run_date
+    group by m.person_id
+),
+house_counts as (
+    select house_id, count(*) as active_persons
+    from gen_persons
+    where status = 'active'
+    group by house_id
+)
+select
+    p.id_number as object_id,
+    p.community_id,
+    p.station_id,
+    p.house_id,
+    p.gender,
+    p.birth_date,
+    p.age_years,
+    p.hukou_type,
+    p.moved_in_on,
+    p.status,
+    cast(coalesce(hc.active_persons, 0) as integer) as house_active_persons,
+    cast(coalesce(t.alerts_today, 0) as integer) as alerts_today,
+    cast(t.alerts_today_max_risk as integer) as alerts_today_max_risk,
+    cast(coalesce(l.alerts_30d, 0) as integer) as alerts_30d,
+    cast(t.amount_at_risk_today as double) as amount_at_risk_today,
+    p.run_date
+from gen_persons as p
+left join today as t on t.person_id = p.id_number
+left join last30 as l on l.person_id = p.id_number
+left join house_counts as hc on hc.house_id = p.house_id;
+
+create or replace temp table rule_houses as
+with counts as (
+    select
+        house_id,
+        count(*) as active_persons,
+        count(*) filter (where hukou_type = 'floating') as floating_persons,
+        count(*) filter (where age_years >= 80) as elderly_persons,
+        count(*) filter (where age_years < 18) as minors
+    from gen_persons
+    where status = 'active'
+    group by house_id
+)
+select
+    h.house_id as object_id,
+    h.house_id,
+    h.community_id,
+    c.station_id,
+    h.house_use,
+    h.floor_area_m2,
+    h.verified_on,
+    cast(coalesce(n.active_persons, 0) as integer) as active_persons,
+    cast(coalesce(n.floating_persons, 0) as integer) as floating_persons,
+    cast(coalesce(n.elderly_persons, 0) as integer) as elderly_persons,
+    cast(coalesce(n.minors, 0) as integer) as minors,
+    g.run_date
+from ops.houses as h
+join ops.communities as c on c.community_id = h.community_id
+left join counts as n on n.house_id = h.house_id
+cross join gen_params as g;
+
+create or replace temp table rule_venues as
+select
+    v.venue_id as object_id,
+    v.venue_id,
+    v.venue_type,
+    v.community_id,
+    c.station_id,
+    v.license_expiry,
+    v.last_inspected_on,
+    v.open_violations,
+    g.run_date
+from ops.venues as v
+join ops.communities as c on c.community_id = v.community_id
+cross join gen_params as g;
+
+create or replace temp table rule_communities as
+with residents as (
+    select
+        community_id,
+        count(*) as residents,
+        count(*) filter (where hukou_type = 'floating') as floating_residents
+    from gen_persons
+    where status = 'active'
+    group by community_id
+),
+houses as (
+    select
+        community_id,
+        count(*) as houses,
+        count(*) filter (where house_use in ('rental', 'group_rental')) as rental_houses
+    from ops.houses
+    group by community_id
+),
+venues as (
+    select community_id, count(*) as venues from ops.venues group by community_id
+),
+alerts as (
+    select p.community_id, count(*) as alerts_7d
+    from gen_alert_matches as m
+    join gen_persons as p on p.id_number = m.person_id
+    cross join gen_params as g
+    where m.raised_on between g.run_date - 6 and g.run_date
+    group by p.community_id
+),
+officers as (
+    select community_id, count(*) as active_officers
+    from ops.officers
+    where active and role = 'community'
+    group by community_id
+)
+select
+    c.community_id as object_id,
+    c.community_id,
+    c.station_id,
+    cast(coalesce(r.residents, 0) as integer) as residents,
+    cast(coalesce(r.floating_residents, 0) as integer) as floating_residents,
+    cast(coalesce(h.houses, 0) as integer) as houses,
+    cast(coalesce(h.rental_houses, 0) as integer) as rental_houses,
+    cast(coalesce(v.venues, 0) as integer) as venues,
+    cast(coalesce(a.alerts_7d, 0) as integer) as alerts_7d,
+    cast(coalesce(o.active_officers, 0) as integer) as active_officers,
+    g.run_date
+from ops.communities as c
+left join residents as r on r.community_id = c.community_id
+left join houses as h on h.community_id = c.community_id
+left join venues as v on v.community_id = c.community_id
+left join alerts as a on a.community_id = c.community_id
+left join officers as o on o.community_id = c.community_id
+cross join gen_params as g;

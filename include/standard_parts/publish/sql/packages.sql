@@ -1,0 +1,79 @@
+-- Officer packages (三单一码) for a run date, judged at the run date's as_of (23:59:59 +08:00).
+-- Inputs: gen_params (run_date, issued_at), gen_valid_completions, rule views, ops tables.
+
+-- name: open_tasks
+create or replace temp table pkg_open_tasks as
+with as_of as (
+    select run_date, cast(run_date as timestamp) + interval 1 day - interval 1 second as local_end
+    from gen_params
+)
+select
+    t.*,
+    t.run_date = a.run_date as is_new,
+    -- live state at the run date's end: overdue past due_at, reminder once 75 % of the time is used
+    case
+        when timezone('Asia/Shanghai', t.due_at) <= a.local_end then 'overdue'
+        when epoch(t.issued_at) + 0.75 * (epoch(t.due_at) - epoch(t.issued_at))
+             <= epoch(timezone('Asia/Shanghai', a.local_end)) then 'reminder'
+        else 'on_track'
+    end as state
+from ops.tasks as t
+cross join as_of as a
+where t.run_date <= a.run_date
+  and t.task_id not in (select task_id from gen_valid_completions);
+
+-- name: officers
+select distinct officer_id from (
+    select officer_id from pkg_open_tasks
+    union all
+    select officer_id from ops.officers where active and role = 'community'
+)
+order by officer_id;
+
+-- name: business
+select task_id, officer_id, standard_part_id, object_type, object_key, priority, is_new, state,
+       strftime(timezone('Asia/Shanghai', issued_at), '%Y-%m-%dT%H:%M:%S+08:00') as issued_at,
+       strftime(timezone('Asia/Shanghai', due_at), '%Y-%m-%dT%H:%M:%S+08:00') as due_at,
+       min_evidence, departments, rules, instruction_ids, object_id, object_type
+from pkg_open_tasks
+order by officer_id, priority, due_at, task_id;
+
+-- name: work_code
+-- The officer's month-to-date code (SPEC 6) over tasks due this month that have a code at as_of.
+with as_of as (
+    select
+        run_date,
+        date_trunc('month', run_date) as month_start,
+        cast(run_date as timestamp) + interval 1 day - interval 1 second as local_end
+    from gen_params
+),
+latest as (
+    select v.*
+    from gen_valid_completions as v
+    cross join as_of as a
+    where timezone('Asia/Shanghai', v.completed_at) <= a.local_end
+    qualify row_number() over (partition by v.task_id order by v.completed_at desc, v.file_date desc, v._line desc) = 1
+),
+coded as (
+    select
+        t.officer_id,
+        case
+            when l.task_id is not null and l.completed_at <= t.due_at and l.evidence_count >= t.min_evidence
+                 and not l.followup_needed then 'green'
+            when l.task_id is not null then 'yellow'
+            when timezone('Asia/Shanghai', t.due_at) <= a.local_end then 'red'
+        end as code
+    from ops.tasks as t
+    cross join as_of as a
+    left join latest as l on l.task_id = t.task_id
+    where date_trunc('month', timezone('Asia/Shanghai', t.due_at)) = a.month_start
+      and t.run_date <= a.run_date
+)
+select
+    officer_id,
+    count(code) as tasks_coded,
+    count(*) filter (where code = 'green') as green,
+    count(*) filter (where code = 'yellow') as yellow,
+    count(*) filter (where code = 'red') as red
+from coded
+group by officer_id;
