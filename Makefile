@@ -25,7 +25,7 @@ demo: $(STAMP)
 		--residents $(DEMO_RESIDENTS) --start $(DEMO_START) --days $(DEMO_DAYS)
 
 test: $(STAMP)
-	bash scripts/ensure-chromium.sh
+	bash scripts/system-deps.sh
 	$(BIN)/ruff check include dags tests
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]  # 5 = no slow tests collected

@@ -32,7 +32,7 @@ class Landing:
 
     @classmethod
     def small_city(cls, root: Path) -> Landing:
-        """2 stations (ST2 is empty), 2 communities (C2 has no community officer), 3 houses, 4 persons, 2 venues."""
+        """2 stations (ST2 is empty), 2 communities (C2 has no community officer), 3 houses, 4 persons (2 in H1, 2 in H3), 2 venues."""
         land = cls(root)
         land.rows = {
             "stations": [
@@ -61,7 +61,8 @@ class Landing:
             ],
             "persons": [
                 dict(id_number=id_number(10 + i), name=f"张{i}", gender="M", birth_date="1990-01-01",
-                     phone=phone(i), hukou_type="local", house_id="H1", moved_in_on="2020-01-01", status="active")
+                     phone=phone(i), hukou_type="local", house_id="H1" if i < 2 else "H3", moved_in_on="2020-01-01",
+                     status="active")
                 for i in range(4)
             ],
             "venues": [

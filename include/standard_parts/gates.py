@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -53,21 +54,25 @@ def mask(value) -> str:
     return text[:3] + "*" * max(len(text) - 5, 0) + text[-2:] if len(text) > 5 else "*" * len(text)
 
 
-def validate_frame(suite: dict, frame, parameters: dict | None = None) -> GateOutcome:
-    """Run one suite over a pandas DataFrame in an ephemeral GX context."""
+@lru_cache(maxsize=1)
+def _batch_definition():
+    """One ephemeral GX context per process: each gate validates its own DataFrame through it."""
     import great_expectations as gx
-    from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    gx_suite = ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
-    batch_definition = (
-        context.data_sources.add_pandas("gate")
-        .add_dataframe_asset(suite["name"])
-        .add_batch_definition_whole_dataframe("whole")
+    return context.data_sources.add_pandas("gate").add_dataframe_asset("frame").add_batch_definition_whole_dataframe(
+        "whole"
     )
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+
+
+def validate_frame(suite: dict, frame, parameters: dict | None = None) -> GateOutcome:
+    """Run one suite (plain JSON) over a pandas DataFrame."""
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    gx_suite = ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(gx_suite, expectation_parameters=parameters or {})
     pii = set(suite.get("meta", {}).get("pii_columns", []))
     problems = []
