@@ -17,7 +17,6 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
-
 from standard_parts.orchestration import OWNER, TAGS, TIMEZONE, WRITER_POOL, resolve_run_date
 
 ANALYTICS = Asset("standard_parts://warehouse/analytics.duckdb")

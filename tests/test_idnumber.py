@@ -6,7 +6,6 @@ import random
 
 import duckdb
 import pytest
-
 from standard_parts.idnumber import check_character, is_valid_id_number
 from standard_parts.store import read_sql
 

@@ -6,7 +6,6 @@ import codecs
 import csv
 
 import pytest
-
 from standard_parts.feeds import FILES
 from standard_parts.ingest.errors import UnreadableFile
 from standard_parts.ingest.reader import detect_encoding, normalise
