@@ -2,8 +2,9 @@
 ### Standard parts: the nightly run
 
 Every night at 02:00 Asia/Shanghai this DAG processes the day that has just ended (the *run
-date*): it ingests every feed behind its quality gate, then rebuilds the analyst file
-`analytics.duckdb` and swaps it in atomically.
+date*): it ingests every feed behind its quality gate, generates the standard-part tasks
+(merged, suppressed, assigned), gates them, publishes each officer's package (三单一码), then
+rebuilds the analyst file `analytics.duckdb` and swaps it in atomically.
 
 * Each feed is one task; a failed gate fails its task and nothing downstream runs.
 * Every task that writes DuckDB runs in the `duckdb_writer` pool (one slot).
@@ -40,6 +41,39 @@ def ingest(feed: str) -> list[dict]:
     return [{k: str(v) for k, v in r.items()} for r in results]
 
 
+@task(pool=WRITER_POOL)
+def generate_tasks() -> dict:
+    """Evaluate every issuing rule and the day's instructions; merge, suppress, assign."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import generate
+
+    return {k: str(v) for k, v in generate(Settings(), date.fromisoformat(_run_date())).items()}
+
+
+@task(pool=WRITER_POOL)
+def gate_tasks() -> None:
+    """GX gate on the generated tasks: a failure stops publishing."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import gate_generated
+
+    gate_generated(Settings(), date.fromisoformat(_run_date()))
+
+
+@task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
+def publish_packages() -> dict:
+    """Deliver each officer's package; the ledger makes a retry send only what is not delivered."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import publish
+
+    return publish(Settings(), date.fromisoformat(_run_date()))
+
+
 @task(pool=WRITER_POOL, outlets=[ANALYTICS])
 def build_analytics() -> str:
     """Rebuild analytics.duckdb from the operational store; swap it in atomically."""
@@ -68,12 +102,15 @@ def standard_parts_nightly():
     venues = ingest.override(task_id="ingest_venues")("venues")
     antifraud = ingest.override(task_id="ingest_antifraud")("antifraud")
     instructions = ingest.override(task_id="ingest_instructions")("instructions")
+    generated = generate_tasks()
+    gate = gate_tasks()
+    published = publish_packages()
     analytics = build_analytics()
 
     org >> [population, venues]
     population >> antifraud
     [population, venues] >> instructions
-    [antifraud, instructions] >> analytics
+    [antifraud, instructions] >> generated >> gate >> published >> analytics
 
 
 standard_parts_nightly()

@@ -34,14 +34,20 @@ def ingest(settings: Settings, feed: str, run_date: date) -> list[dict]:
 
 
 def generate(settings: Settings, run_date: date) -> dict:
-    """Generate the run date's tasks and enforce the tasks gate (nothing is published otherwise)."""
+    """Generate the run date's tasks (replacing any earlier generation of that date)."""
     from .generate.engine import generate as generate_tasks
-    from .generate.gate import gate_tasks
 
     with ops_session(settings) as con:
         result = generate_tasks(con, settings, run_date)
-        gate_tasks(con, settings, run_date)
     return asdict(result)
+
+
+def gate_generated(settings: Settings, run_date: date) -> None:
+    """The tasks gate: nothing is published unless the run date's tasks pass it."""
+    from .generate.gate import gate_tasks
+
+    with ops_session(settings) as con:
+        gate_tasks(con, settings, run_date)
 
 
 def publish(settings: Settings, run_date: date) -> dict:
@@ -77,6 +83,7 @@ def run_date_stages(settings: Settings, run_date: date) -> dict:
     for feed in INGEST_ORDER:
         summary["ingest"][feed] = ingest(settings, feed, run_date)
     summary["generate"] = generate(settings, run_date)
+    gate_generated(settings, run_date)
     summary["publish"] = publish(settings, run_date)
     summary["analytics"] = build_analytics(settings, run_date)
     return summary
