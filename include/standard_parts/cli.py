@@ -135,5 +135,31 @@ def demo_cmd(
     print_results(settings)
 
 
+@app.command("bench")
+def bench_cmd(
+    residents: Annotated[int, typer.Option(min=1000)] = 5_300_000,
+    out: Annotated[Path, typer.Option(help="JSON result file")] = Path("bench/latest.json"),
+    cache: Annotated[Path, typer.Option(help="Where cached cities and warehouses live")] = Path("data/bench"),
+    seed: int = 42,
+) -> None:
+    """One full night over a cached city with a year of history: per-stage time, rows, peak RSS."""
+    from .bench import run_benchmark
+
+    _setup_logging(False)
+    result = run_benchmark(residents, out, cache, seed)
+    table = Table(title=f"Nightly run, {residents:,} residents ({result['history_tasks']:,} tasks of history)")
+    for col in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
+        table.add_column(col, justify="right" if col != "stage" else "left")
+    for s in result["stages"]:
+        rate = f"{s['rows'] / s['seconds']:,.0f}" if s["rows"] and s["seconds"] else "-"
+        table.add_row(s["name"], f"{s['seconds']:.2f}", f"{s['rows']:,}", rate, f"{s['peak_rss_mb']:.0f}")
+    console.print(table)
+    console.print(f"total {result['total_seconds']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB; generation "
+                  f"{result['generation_seconds']:.2f} s vs floor {result['floor_seconds']:.2f} s "
+                  f"(ratio {result['generation_floor_ratio']:.2f}); DAG parse: "
+                  + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result["dag_parse_seconds"].items()))
+    console.print(f"written to {out}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

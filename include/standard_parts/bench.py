@@ -1,0 +1,176 @@
+"""City-scale benchmark: one full night over a cached city with a year of task history.
+
+Each stage runs in its own process (as an Airflow task would), so its wall time and peak
+resident memory are its own. The generation floor is one plain DuckDB scan-and-join of the
+inputs every rule needs; the report prints generation / floor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from .config import Settings
+from .store import read_sql
+
+log = logging.getLogger(__name__)
+
+BENCH_START = date(2026, 10, 1)  # day 0 of the cached city; the measured night is day 1
+HISTORY_DAYS = 365
+
+
+def _child(stage: str, settings_json: str, run_date: str, conn) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    from . import pipeline
+
+    settings = Settings.model_validate_json(settings_json)
+    day = date.fromisoformat(run_date)
+    t0 = time.perf_counter()
+    try:
+        if stage == "floor":
+            result = generation_floor(settings, day)
+        else:
+            result = dict(pipeline.night(settings, day))[stage]()
+        error = None
+    except BaseException as exc:  # reported to the parent, which fails loudly
+        result, error = None, f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - t0
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn.send({"seconds": seconds, "peak_rss_mb": peak_kib / 1024, "rows": rows_of(stage, result),
+               "error": error})
+    conn.close()
+
+
+def rows_of(stage: str, result) -> int:
+    """The rows a stage processed, from what it returns."""
+    if isinstance(result, list):  # ingest: per-file results
+        return sum(int(r.get("rows_read", 0)) for r in result)
+    if isinstance(result, dict):
+        for key in ("rows", "candidates", "total", "tasks"):
+            if key in result:
+                return int(result[key])
+    return 0
+
+
+def run_stage(stage: str, settings: Settings, run_date: date) -> dict:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(stage, settings.model_dump_json(), run_date.isoformat(), child))
+    proc.start()
+    child.close()
+    out = parent.recv()
+    proc.join()
+    if out["error"]:
+        raise RuntimeError(f"benchmark stage {stage} failed: {out['error']}")
+    return {"name": stage, **{k: out[k] for k in ("seconds", "rows", "peak_rss_mb")}}
+
+
+def generation_floor(settings: Settings, run_date: date) -> dict:
+    """One plain scan-and-join of every input the rules read (persons→houses→communities,
+    alerts→persons, venues→communities), aggregated per object: no rule logic, no merging."""
+    import duckdb
+
+    from .store import configure
+
+    con = duckdb.connect(str(settings.ops_path), read_only=True)
+    configure(con, settings)
+    rows = con.execute(read_sql("sql/bench_floor.sql"), {"run_date": run_date}).fetchall()
+    con.close()
+    return {"rows": sum(r[0] for r in rows)}
+
+
+def ensure_city(cache: Path, residents: int, seed: int) -> Path:
+    from .demo.city import generate_city
+
+    landing = cache / f"city-{residents}-seed{seed}" / "landing"
+    marker = landing / ".complete"
+    if not marker.exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        t0 = time.perf_counter()
+        generate_city(landing, residents, BENCH_START, 2, seed=seed)
+        marker.write_text(json.dumps({"seconds": time.perf_counter() - t0}))
+    return landing
+
+
+def seed_history(settings: Settings, run_date: date, days: int) -> int:
+    """A year of tasks and completions before the run date, in the operational store."""
+    from .generate.engine import prepare
+    from .store import ops_session
+
+    with ops_session(settings) as con:
+        prepare(con, settings, run_date)
+        con.execute(read_sql("sql/bench_history.sql"),
+                    {"run_date": run_date, "days": days, "tasks_per_day": _tasks_per_day(con)})
+        n = con.execute("select count(*) from ops.tasks").fetchone()[0]
+    log.info("history: %d tasks before %s", n, run_date)
+    return n
+
+
+def _tasks_per_day(con) -> int:
+    """~370k tasks a year at 5.3M residents, scaled by the city's residents."""
+    residents = con.execute("select count(*) from ops.persons where status = 'active'").fetchone()[0]
+    return max(10, round(370_000 / 365 * residents / 5_300_000))
+
+
+def dag_parse_times() -> dict[str, float]:
+    dags = Path(__file__).resolve().parents[2] / "dags"
+    out = {}
+    for path in sorted(dags.glob("*.py")):
+        code = ("import time, runpy, sys; t = time.perf_counter(); runpy.run_path(sys.argv[1]); "
+                "print(time.perf_counter() - t)")
+        env = {**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+        res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env,
+                             check=True)
+        out[path.name] = float(res.stdout.strip().splitlines()[-1])
+    return out
+
+
+def run_benchmark(residents: int, out: Path, cache: Path, seed: int = 42) -> dict:
+    landing = ensure_city(cache, residents, seed)
+    city_meta = json.loads((landing / ".complete").read_text())
+    warehouse = cache / f"warehouse-{residents}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    settings = Settings(landing=landing, warehouse=warehouse, publish=f"folder:{warehouse / 'outbox'}",
+                        max_quarantine_share=0.05)
+    day0, night = BENCH_START, BENCH_START + timedelta(days=1)
+    from . import pipeline
+
+    for feed in pipeline.INGEST_ORDER:  # day 0's load is set-up, not measured
+        pipeline.ingest(settings, feed, day0)
+    history = seed_history(settings, night, HISTORY_DAYS)
+
+    stages = []
+    t0 = time.perf_counter()
+    for name, _ in pipeline.night(settings, night):
+        stages.append(run_stage(name, settings, night))
+        log.info("%s: %.1f s", name, stages[-1]["seconds"])
+    total = time.perf_counter() - t0
+    floor = run_stage("floor", settings, night)
+    generation = next(s for s in stages if s["name"] == "generate")
+    result = {
+        "residents": residents,
+        "run_date": night.isoformat(),
+        "history_tasks": history,
+        "city_generation_seconds": city_meta["seconds"],
+        "stages": stages,
+        "total_seconds": total,
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in stages),
+        "generation_seconds": generation["seconds"],
+        "floor_seconds": floor["seconds"],
+        "generation_floor_ratio": generation["seconds"] / floor["seconds"] if floor["seconds"] else None,
+        "dag_parse_seconds": dag_parse_times(),
+        "machine": {"cpus": os.cpu_count(), "duckdb_threads": settings.duckdb_threads,
+                    "duckdb_memory_limit": settings.duckdb_memory_limit},
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result
