@@ -1,0 +1,61 @@
+"""Settings safety, keyed pseudonyms and the single-writer lock."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+
+import pytest
+from pydantic import ValidationError
+
+from standard_parts.config import DEMO_PSEUDONYM_KEY, Settings
+from standard_parts.privacy import pseudonym
+from standard_parts.store import WarehouseBusy, warehouse_lock
+
+
+def test_production_refuses_to_start_without_a_pseudonym_key(monkeypatch):
+    monkeypatch.delenv("STANDARD_PARTS_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("STANDARD_PARTS_PRODUCTION", "true")
+    with pytest.raises(ValidationError, match="STANDARD_PARTS_PSEUDONYM_KEY must be set"):
+        Settings()
+    monkeypatch.setenv("STANDARD_PARTS_PSEUDONYM_KEY", DEMO_PSEUDONYM_KEY)
+    with pytest.raises(ValidationError, match="STANDARD_PARTS_PSEUDONYM_KEY"):
+        Settings()
+    monkeypatch.setenv("STANDARD_PARTS_PSEUDONYM_KEY", "a-real-secret-from-the-vault")
+    settings = Settings()
+    assert settings.key_bytes == b"a-real-secret-from-the-vault"
+    assert "a-real-secret" not in repr(settings)  # SecretStr keeps it out of logs
+
+
+def test_pseudonyms_are_keyed_and_stable():
+    person = "11010519491231002X"
+    a = pseudonym(b"key-one", person)
+    assert a == pseudonym(b"key-one", person)
+    assert a != pseudonym(b"key-two", person)
+    assert person not in a and a.startswith("P") and len(a) == 25
+
+
+def _hold(warehouse, seconds, ready):
+    settings = Settings(landing=warehouse, warehouse=warehouse)
+    with warehouse_lock(settings):
+        ready.set()
+        time.sleep(seconds)
+
+
+def test_second_writer_waits_then_refuses_clearly(tmp_path):
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold, args=(tmp_path, 3, ready))
+    holder.start()
+    try:
+        assert ready.wait(20)
+        settings = Settings(landing=tmp_path, warehouse=tmp_path)
+        with pytest.raises(WarehouseBusy, match=r"another standard-parts run holds .*\.writer\.lock \(pid \d+\)"):
+            with warehouse_lock(settings, wait_seconds=0.5):
+                pass
+        # Once the first run ends, the second one gets the lock.
+        holder.join(20)
+        with warehouse_lock(settings, wait_seconds=5):
+            pass
+    finally:
+        holder.kill()
