@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     # Gate thresholds: a file with more rejected rows than this share fails its feed's gate.
     max_quarantine_share: float = 0.05
+    # ...judged only on files of at least this many rows (one bad row in a 12-row file is not a trend).
+    quarantine_share_min_rows: int = 100
 
     # DuckDB resources (the benchmark target is 4 GiB peak RSS on a 2-core machine).
     duckdb_memory_limit: str = "3GB"

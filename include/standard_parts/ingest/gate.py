@@ -37,7 +37,10 @@ def gate_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run
                 "file": [r.file for r in files],
                 "rows_read": [r.rows_read for r in files],
                 "rows_accounted": [r.rows_accepted + r.rows_quarantined for r in files],
-                "quarantine_share": [r.rows_quarantined / r.rows_read if r.rows_read else 0.0 for r in files],
+                "quarantine_share": [
+                    r.rows_quarantined / r.rows_read if r.rows_read >= settings.quarantine_share_min_rows else 0.0
+                    for r in files
+                ],
             }
         )
         outcome = validate_frame(
