@@ -118,7 +118,7 @@ class Catalogue(BaseModel):
 
 # --- YAML -------------------------------------------------------------------------------------------
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser: ~10x faster
     """Safe YAML that rejects duplicate keys (PyYAML silently keeps the last one)."""
 
 

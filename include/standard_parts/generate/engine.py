@@ -104,10 +104,16 @@ def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date)
         con.execute("delete from ops.tasks where run_date = ?", [run_date])
         con.execute("delete from ops.generation_stats where run_date = ?", [run_date])
         con.execute("delete from ops.generation_quarantine where run_date = ?", [run_date])
-        con.execute("create or replace temp table gen_assignment (task_id varchar, officer_id varchar, "
-                    "flagged boolean)")
-        if assignments:
-            con.executemany("insert into gen_assignment values (?, ?, ?)", assignments)
+        import pyarrow as pa
+
+        assignment = pa.table({  # noqa: F841 - read by name from SQL (DuckDB replacement scan)
+            "task_id": pa.array([a[0] for a in assignments], pa.string()),
+            "officer_id": pa.array([a[1] for a in assignments], pa.string()),
+            "flagged": pa.array([a[2] for a in assignments], pa.bool_()),
+        })
+        con.register("gen_assignment_arrow", assignment)
+        con.execute("create or replace temp table gen_assignment as select * from gen_assignment_arrow")
+        con.unregister("gen_assignment_arrow")
         con.execute(read_sql("generate/sql/store_tasks.sql"))
         con.execute("commit")
     except BaseException:

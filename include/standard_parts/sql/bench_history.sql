@@ -1,5 +1,7 @@
 -- Benchmark set-up: $days days of synthetic task history (and ~97.6 % valid completions) before
 -- $run_date, spread over the city's houses, venues and communities. Needs generate.engine.prepare.
+
+-- name: tasks
 insert into ops.tasks by name
 with parts as (
     select *, cast(row_number() over (order by standard_part_id) - 1 as bigint) as pn
@@ -59,6 +61,7 @@ select
     ['bench'] as departments, ['bench_history'] as rules, [] as instruction_ids, 1 as requests
 from assigned;
 
+-- name: completions
 insert into ops.completions by name
 with history as (
     select t.*, hash(t.task_id, 'done') % 1000 as roll

@@ -14,7 +14,11 @@ select
     p.status,
     h.community_id,
     c.station_id,
-    cast(date_part('year', age(g.run_date, p.birth_date)) as integer) as age_years,
+    -- completed years, by integer arithmetic on yyyymmdd (much cheaper than age() on millions of rows)
+    cast((
+        (year(g.run_date) * 10000 + month(g.run_date) * 100 + day(g.run_date))
+        - (year(p.birth_date) * 10000 + month(p.birth_date) * 100 + day(p.birth_date))
+    ) // 10000 as integer) as age_years,
     g.run_date
 from ops.persons as p
 join ops.houses as h on h.house_id = p.house_id
