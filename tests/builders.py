@@ -15,9 +15,12 @@ SPECS = {f.entity: f for f in FILES}
 
 
 def id_number(serial: int, birth: str = "19900101", area: str = "350203", male: bool = True) -> str:
-    """A valid 18-digit id number; ``serial`` (0..99) makes it unique."""
-    seq = f"{serial % 100:02d}{(1 if male else 0) + 2 * (serial // 100 % 5)}"
-    first17 = f"{area}{birth}{seq}"
+    """A valid 18-digit id number, unique per ``serial`` (0..99,999: hundreds shift the birth date)."""
+    from datetime import datetime, timedelta
+
+    born = datetime.strptime(birth, "%Y%m%d") + timedelta(days=serial // 100)
+    seq = f"{serial % 100:02d}{1 if male else 0}"
+    first17 = f"{area}{born:%Y%m%d}{seq}"
     return first17 + check_character(first17)
 
 

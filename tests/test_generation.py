@@ -304,3 +304,24 @@ def test_station_without_active_officer_quarantines_the_object(settings):
     unassignable = con.execute("select unassignable from ops.generation_stats "
                                "where standard_part_id = 'VENUE-INSPECT'").fetchall()
     assert unassignable == [(1,)]
+
+
+def test_collect_once_use_many_times(settings):
+    """A valid HOUSE-RENTAL-REGISTER completion sets the house's verified_on (the catalogue declares
+    updates_on_completion), so the rental-registration rule stops firing once the cooldown ends;
+    the reference rule HOUSE-OVER10 is unaffected by it."""
+    land = Landing.small_city(settings.landing)
+    land.rows["houses"][1]["verified_on"] = ""  # H2: rental, never verified
+    land.rows["persons"] += [person(150 + i, "H2") for i in range(11)]  # HOUSE-OVER10 fires too
+    land.write(D0)
+    run(settings, land, D0, write=False)
+    issued = {t[0]: t[1] for t in tasks(settings, "HOUSE-RENTAL-REGISTER", D0)}
+    assert "H2" in issued
+    complete(settings, issued["H2"], datetime(2026, 10, 10, 15, tzinfo=TZ), D0)
+    later = D0 + timedelta(days=5)  # past the 3-day cooldown
+    run(settings, land, later, write=False)
+    assert "H2" not in objects(settings, "HOUSE-RENTAL-REGISTER", later)
+    con = duckdb.connect(str(settings.ops_path), read_only=True)
+    open_h2 = con.execute("select suppressed_open from ops.generation_stats where run_date = ? and "
+                          "standard_part_id = 'HOUSE-OVER10'", [later]).fetchall()
+    assert open_h2 == [(1,)]  # HOUSE-OVER10 on H2 is still open: its inputs are the feed's own values

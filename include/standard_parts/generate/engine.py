@@ -65,6 +65,13 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) 
                 "required boolean)")
     con.executemany("insert into gen_part_steps values (?, ?, ?)",
                     [[p.id, s.id, s.required] for p in catalogue.parts for s in p.steps])
+    # "Collect once, use many times": which parts' valid completions write a fact back.
+    con.execute("create or replace temp table gen_collect_parts (standard_part_id varchar, view varchar, "
+                "field varchar)")
+    collected = [[p.id, p.updates_on_completion.view, p.updates_on_completion.field]
+                 for p in catalogue.parts if p.updates_on_completion]
+    if collected:
+        con.executemany("insert into gen_collect_parts values (?, ?, ?)", collected)
     con.execute(read_sql("generate/sql/valid_completions.sql"))
     con.execute(read_sql("generate/sql/rule_views.sql"))
 

@@ -101,6 +101,17 @@ left join today as t on t.person_id = p.id_number
 left join last30 as l on l.person_id = p.id_number
 left join house_counts as hc on hc.house_id = p.house_id;
 
+-- "Collect once, use many times": a house verified through a valid completion of a part that
+-- declares updates_on_completion {view: rule_houses, field: verified_on} counts as verified on
+-- that completion's (local) date. No reference rule reads verified_on (SPEC 4).
+create or replace temp table gen_houses_verified as
+select t.object_id as house_id, max(cast(timezone('Asia/Shanghai', v.completed_at) as date)) as verified_on
+from gen_valid_completions as v
+join ops.tasks as t on t.task_id = v.task_id
+join gen_collect_parts as c
+    on c.standard_part_id = t.standard_part_id and c.view = 'rule_houses' and c.field = 'verified_on'
+group by t.object_id;
+
 create or replace temp table rule_houses as
 with counts as (
     select
@@ -120,7 +131,7 @@ select
     c.station_id,
     h.house_use,
     h.floor_area_m2,
-    h.verified_on,
+    greatest(h.verified_on, hv.verified_on) as verified_on,
     cast(coalesce(n.active_persons, 0) as integer) as active_persons,
     cast(coalesce(n.floating_persons, 0) as integer) as floating_persons,
     cast(coalesce(n.elderly_persons, 0) as integer) as elderly_persons,
@@ -129,6 +140,7 @@ select
 from ops.houses as h
 join ops.communities as c on c.community_id = h.community_id
 left join counts as n on n.house_id = h.house_id
+left join gen_houses_verified as hv on hv.house_id = h.house_id
 cross join gen_params as g;
 
 create or replace temp table rule_venues as
