@@ -1,0 +1,408 @@
+"""Figures of the leadership report: pure functions, DataFrame in, plotly Figure out.
+
+Every text a reader sees is Chinese. An empty frame gives a figure that says 暂无数据 instead of
+raising, so one missing mart never takes the whole report down. Numbers: thousands separators,
+percentages with one decimal, 万 for large counts.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+BENCHMARK = 0.976
+FONT = ("PingFang SC, 'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', "
+        "'WenQuanYi Micro Hei', 'Helvetica Neue', Arial, sans-serif")
+GREEN, YELLOW, RED, GREY, BLUE = "#2e9d5b", "#e0a800", "#d64541", "#9aa5b1", "#1f6feb"
+CODE_COLORS = {"green": GREEN, "yellow": YELLOW, "red": RED, "pending": GREY}
+CODE_NAMES = {"green": "绿码", "yellow": "黄码", "red": "红码", "pending": "未到期"}
+CATEGORY_PALETTE = ["#1f6feb", "#2e9d5b", "#d64541", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d",
+                    "#c0392b", "#2c3e50"]
+
+
+# --- number formatting (shared with the page) ------------------------------------------------
+
+def fmt_int(value) -> str:
+    """12345 -> '12,345'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{int(value):,}"
+
+
+def fmt_count(value) -> str:
+    """Counts for prose: '8,765' below 10万, '36.8万' from 10万 on."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    value = int(value)
+    if abs(value) >= 100_000:
+        return f"{value / 10_000:,.1f}万"
+    return f"{value:,}"
+
+
+def fmt_pct(rate) -> str:
+    """0.9761 -> '97.6%'; None -> '—'."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "—"
+    return f"{rate * 100:.1f}%"
+
+
+def fmt_vs_benchmark(rate, benchmark: float = BENCHMARK) -> str:
+    """'高于97.6%基准0.4个百分点' / '低于…' / '与97.6%基准持平'."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return f"暂无可与{fmt_pct(benchmark)}基准比较的数据"
+    diff = round((rate - benchmark) * 100, 1)
+    if diff == 0:
+        return f"与{fmt_pct(benchmark)}基准持平"
+    return f"{'高于' if diff > 0 else '低于'}{fmt_pct(benchmark)}基准{abs(diff):.1f}个百分点"
+
+
+def fmt_month(day: date | None) -> str:
+    return "—" if day is None else f"{day.year}年{day.month}月"
+
+
+def fmt_date(day: date | None) -> str:
+    return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- common layout ----------------------------------------------------------------------------
+
+def _style(fig: go.Figure, title: str, height: int = 420, subtitle: str | None = None) -> go.Figure:
+    text = title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 18}},
+        font={"family": FONT, "size": 13, "color": "#1f2933"},
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+        height=height,
+        margin={"l": 10, "r": 20, "t": 80 if subtitle else 60, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+    )
+    return fig
+
+
+def _count_axis(fig: go.Figure, axis: str, largest, title: str) -> None:
+    """A count axis: whole numbers only (no 0, 1, 1, 2 ticks when the counts are small)."""
+    options = {"title_text": title, "tickformat": ",d", "rangemode": "tozero"}
+    if largest is not None and not pd.isna(largest) and largest <= 8:
+        options["dtick"] = 1
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**options)
+
+
+def _rate_ticks(low: float) -> list[float]:
+    """Tick values from ``low`` up to 100% (never past it), at most about eight of them."""
+    span = 1.0 - low
+    step = next((s for s in (0.01, 0.02, 0.05, 0.1, 0.2) if span / s <= 8), 0.25)
+    first = math.ceil(round(low / step, 6)) * step
+    return [round(first + i * step, 4) for i in range(int(round((1.0 - first) / step)) + 1)]
+
+
+def empty_figure(title: str, note: str = "暂无数据", height: int = 260) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=note, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 20, "color": GREY})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _style(fig, title, height)
+
+
+def _is_empty(frame: pd.DataFrame | None, *columns: str) -> bool:
+    return frame is None or frame.empty or any(c not in frame.columns for c in columns)
+
+
+def _list(series: pd.Series) -> list:
+    """Plain Python values (no NaN): None where missing, so plotly leaves a gap."""
+    return [None if (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v for v in series.tolist()]
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+def kpi_gauges(completion_rate: float | None, on_time_rate: float | None,
+               benchmark: float = BENCHMARK) -> go.Figure:
+    """Two gauges: completion rate (with its distance to the benchmark) and on-time rate."""
+    title = "完成率与按时完成率"
+    if completion_rate is None and on_time_rate is None:
+        return empty_figure(title)
+    fig = go.Figure()
+    for i, (name, rate) in enumerate((("完成率", completion_rate), ("按时完成率", on_time_rate))):
+        if rate is None:
+            continue
+        indicator = {
+            "mode": "gauge+number+delta" if i == 0 else "gauge+number",
+            "value": round(rate * 100, 1),
+            "number": {"suffix": "%", "valueformat": ".1f"},
+            "title": {"text": name, "font": {"size": 15}},
+            "domain": {"x": [0.03, 0.45] if i == 0 else [0.55, 0.97], "y": [0, 0.9]},
+            "gauge": {
+                "axis": {"range": [0, 100], "ticksuffix": "%"},
+                "bar": {"color": BLUE},
+                "steps": [{"range": [0, 90], "color": "#fbe3e1"}, {"range": [90, benchmark * 100],
+                                                                   "color": "#fdf3d0"},
+                          {"range": [benchmark * 100, 100], "color": "#dcf2e4"}],
+                "threshold": {"line": {"color": RED, "width": 3}, "value": benchmark * 100},
+            },
+        }
+        if i == 0:
+            indicator["delta"] = {"reference": round(benchmark * 100, 1), "valueformat": ".1f",
+                                  "suffix": "个百分点", "increasing": {"color": GREEN},
+                                  "decreasing": {"color": RED}}
+        fig.add_trace(go.Indicator(**indicator))
+    fig = _style(fig, title, 360, f"红线为{fmt_pct(benchmark)}基准（首年实际完成率）；箭头为与基准之差")
+    fig.update_layout(margin={"l": 30, "r": 30, "t": 90, "b": 20})
+    return fig
+
+
+def completion_trend(trend: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
+    """Daily city-wide completion and on-time rate (sum completed / sum due per as_of_date)."""
+    title = "全市完成率走势（按日累计）"
+    if _is_empty(trend, "as_of_date", "completion_rate", "tasks_due", "tasks_completed"):
+        return empty_figure(title)
+    x = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in trend["as_of_date"]]
+    custom = list(zip(_list(trend["tasks_due"]), _list(trend["tasks_completed"]), strict=True))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=x, y=_list(trend["completion_rate"]), name="完成率", mode="lines+markers",
+        line={"color": BLUE, "width": 3}, customdata=custom,
+        hovertemplate="%{x|%Y年%m月%d日}<br>完成率 %{y:.1%}<br>应完成 %{customdata[0]:,} 个"
+                      "<br>已完成 %{customdata[1]:,} 个<extra></extra>"))
+    if "on_time_rate" in trend.columns:
+        fig.add_trace(go.Scatter(
+            x=x, y=_list(trend["on_time_rate"]), name="按时完成率", mode="lines+markers",
+            line={"color": GREEN, "width": 2, "dash": "dot"},
+            hovertemplate="%{x|%Y年%m月%d日}<br>按时完成率 %{y:.1%}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[x[0], x[-1]], y=[benchmark, benchmark], name=f"基准 {fmt_pct(benchmark)}", mode="lines",
+        line={"color": RED, "width": 1.5, "dash": "dash"}, hoverinfo="skip"))
+    values = _list(trend["completion_rate"]) + (_list(trend["on_time_rate"]) if "on_time_rate" in trend else [])
+    low = min([v for v in values + [benchmark] if v is not None])
+    fig.update_yaxes(title_text="比率", tickformat=".0%", range=[max(0.0, math.floor(low * 20) / 20 - 0.05), 1.005])
+    fig.update_xaxes(title_text="统计日期", tickformat="%-m月%-d日", type="date")
+    return _style(fig, title, 400, "完成率 = 已完成 ÷ 应完成；应完成 = 已到期或已完成的任务")
+
+
+def work_code_trend(codes: pd.DataFrame) -> go.Figure:
+    """Stacked areas of green / yellow / red (and pending) task counts per as_of_date."""
+    title = "任务工作码走势"
+    if _is_empty(codes, "as_of_date", "green", "yellow", "red"):
+        return empty_figure(title)
+    x = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in codes["as_of_date"]]
+    fig = go.Figure()
+    for code in ("green", "yellow", "red", "pending"):
+        if code not in codes.columns:
+            continue
+        fig.add_trace(go.Scatter(
+            x=x, y=_list(codes[code]), name=CODE_NAMES[code], stackgroup="codes", mode="lines",
+            line={"color": CODE_COLORS[code], "width": 1},
+            hovertemplate="%{x|%Y年%m月%d日}<br>" + CODE_NAMES[code] + " %{y:,} 个<extra></extra>"))
+    _count_axis(fig, "y", None, "任务数（个）")
+    fig.update_xaxes(title_text="统计日期", tickformat="%-m月%-d日", type="date")
+    return _style(fig, title, 380, "绿码：按时且合规完成；黄码：逾期、证据不足或需跟进；红码：到期未完成")
+
+
+def station_ranking(stations: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
+    """Stations ranked by completion rate (dot plot: the axis need not start at zero)."""
+    title = "派出所完成率排名"
+    if _is_empty(stations, "station", "completion_rate", "tasks_due", "tasks_completed"):
+        return empty_figure(title)
+    frame = stations.dropna(subset=["completion_rate"]).sort_values(
+        ["completion_rate", "station"], ascending=[False, True])
+    if frame.empty:
+        return empty_figure(title, "暂无到期任务")
+    rates = _list(frame["completion_rate"])
+    colors = [GREEN if r >= benchmark else (YELLOW if r >= benchmark - 0.05 else RED) for r in rates]
+    red = _list(frame["red"]) if "red" in frame.columns else [0] * len(frame)
+    custom = list(zip(_list(frame["tasks_due"]), _list(frame["tasks_completed"]),
+                      [fmt_pct(v) for v in _list(frame.get("on_time_rate", frame["completion_rate"]))],
+                      red, strict=True))
+    fig = go.Figure(go.Scatter(
+        x=rates, y=_list(frame["station"]), mode="markers+text", name="完成率",
+        marker={"color": colors, "size": 13, "line": {"color": "white", "width": 1}},
+        text=[fmt_pct(r) for r in rates], textposition="middle right", customdata=custom,
+        hovertemplate="<b>%{y}</b><br>完成率 %{x:.1%}<br>按时完成率 %{customdata[2]}"
+                      "<br>应完成 %{customdata[0]:,} 个，已完成 %{customdata[1]:,} 个"
+                      "<br>红码 %{customdata[3]:,} 个<extra></extra>"))
+    fig.add_vline(x=benchmark, line={"color": RED, "dash": "dash", "width": 1.5},
+                  annotation_text=f"基准 {fmt_pct(benchmark)}", annotation_position="top")
+    low = max(0.0, math.floor((min(rates + [benchmark]) - 0.01) * 100) / 100)
+    fig.update_xaxes(title_text="完成率", tickformat=".0%", range=[low, 1.0 + (1.0 - low) * 0.12],
+                     tickvals=_rate_ticks(low))
+    fig.update_yaxes(autorange="reversed", title_text=None)
+    return _style(fig, title, 120 + 26 * len(frame), "绿色：达到基准；黄色：低于基准5个百分点以内；红色：更低")
+
+
+def station_category_heatmap(station_category: pd.DataFrame) -> go.Figure:
+    """Completion rate by station × task category."""
+    title = "派出所 × 任务类别 完成率"
+    if _is_empty(station_category, "station", "category_name", "completion_rate", "tasks_due"):
+        return empty_figure(title)
+    order = (station_category.groupby("station")[["tasks_completed", "tasks_due"]].sum()
+             .assign(rate=lambda f: f.tasks_completed / f.tasks_due.where(f.tasks_due > 0))
+             .sort_values("rate", ascending=False, kind="stable").index.tolist())
+    cats = sorted(station_category["category_name"].unique().tolist())
+    rate = station_category.pivot_table(index="station", columns="category_name", values="completion_rate",
+                                        aggfunc="first").reindex(index=order, columns=cats)
+    due = station_category.pivot_table(index="station", columns="category_name", values="tasks_due",
+                                       aggfunc="sum").reindex(index=order, columns=cats)
+    z = [[None if pd.isna(v) else round(float(v), 4) for v in row] for row in rate.to_numpy()]
+    custom = [[0 if pd.isna(v) else int(v) for v in row] for row in due.to_numpy()]
+    text = [[("" if v is None else fmt_pct(v)) for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=cats, y=order, text=text, texttemplate="%{text}", customdata=custom,
+        colorscale=[[0, RED], [0.5, "#f7d774"], [1, GREEN]], zmin=0.8, zmax=1.0,
+        colorbar={"title": {"text": "完成率"}, "tickformat": ".0%"},
+        hovertemplate="<b>%{y}</b> · %{x}<br>完成率 %{z:.1%}<br>应完成 %{customdata:,} 个<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _style(fig, title, 140 + 28 * len(order), "色阶下限为80%：更低的完成率同显为红色")
+
+
+def parts_completion(parts: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
+    """Completion rate per standard part, coloured by category."""
+    title = "各标准件完成率"
+    if _is_empty(parts, "part_name", "category_name", "completion_rate", "tasks_due"):
+        return empty_figure(title)
+    frame = parts.dropna(subset=["completion_rate"])
+    if frame.empty:
+        return empty_figure(title, "暂无到期任务")
+    fig = go.Figure()
+    categories = list(dict.fromkeys(frame["category_name"].tolist()))
+    for i, category in enumerate(categories):
+        rows = frame[frame["category_name"] == category].sort_values(["completion_rate", "part_name"],
+                                                                       ascending=[False, True])
+        custom = list(zip(_list(rows["tasks_due"]), _list(rows["tasks_completed"]),
+                          [fmt_pct(v) for v in _list(rows["on_time_rate"])], strict=True))
+        fig.add_trace(go.Bar(
+            x=_list(rows["completion_rate"]), y=_list(rows["part_name"]), orientation="h", name=category,
+            marker={"color": CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)]},
+            text=[fmt_pct(v) for v in _list(rows["completion_rate"])], textposition="outside",
+            customdata=custom,
+            hovertemplate="<b>%{y}</b>（" + category + "）<br>完成率 %{x:.1%}<br>按时完成率 %{customdata[2]}"
+                          "<br>应完成 %{customdata[0]:,} 个，已完成 %{customdata[1]:,} 个<extra></extra>"))
+    fig.add_vline(x=benchmark, line={"color": RED, "dash": "dash", "width": 1.5})
+    fig.update_xaxes(title_text="完成率", tickformat=".0%", range=[0, 1.12])
+    fig.update_yaxes(autorange="reversed", title_text=None)
+    return _style(fig, title, 160 + 24 * len(frame),
+                  f"按类别分组（颜色）；红色虚线为{fmt_pct(benchmark)}基准")
+
+
+def category_breakdown(categories: pd.DataFrame) -> go.Figure:
+    """Per category: on time, late, overdue not done, not yet due (counts of tasks)."""
+    title = "各类别任务完成情况"
+    needed = ("category_name", "issued", "tasks_due", "tasks_completed", "tasks_on_time")
+    if _is_empty(categories, *needed):
+        return empty_figure(title)
+    frame = categories.copy()
+    segments = [
+        ("按时完成", frame["tasks_on_time"], GREEN),
+        ("逾期完成", frame["tasks_completed"] - frame["tasks_on_time"], YELLOW),
+        ("到期未完成", frame["tasks_due"] - frame["tasks_completed"], RED),
+        ("未到期", (frame["issued"] - frame["tasks_due"]).clip(lower=0), GREY),
+    ]
+    fig = go.Figure()
+    for name, values, color in segments:
+        fig.add_trace(go.Bar(
+            y=_list(frame["category_name"]), x=[int(v) for v in values], name=name, orientation="h",
+            marker={"color": color},
+            hovertemplate="<b>%{y}</b><br>" + name + " %{x:,} 个<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    _count_axis(fig, "x", frame["issued"].max(), "任务数（个）")
+    fig.update_yaxes(autorange="reversed")
+    return _style(fig, title, 140 + 40 * len(frame))
+
+
+def officer_codes(codes: pd.DataFrame, month: date | None) -> go.Figure:
+    """Officers per work code and station, for one month (officer_scorecard)."""
+    title = f"民警工作码分布（{fmt_month(month)}）" if month else "民警工作码分布"
+    if _is_empty(codes, "station", "green", "yellow", "red"):
+        return empty_figure(title)
+    totals = {c: int(codes[c].sum()) for c in ("green", "yellow", "red")}
+    fig = go.Figure()
+    for code in ("green", "yellow", "red"):
+        fig.add_trace(go.Bar(
+            y=_list(codes["station"]), x=_list(codes[code]), name=f"{CODE_NAMES[code]}（{totals[code]:,}人）",
+            orientation="h", marker={"color": CODE_COLORS[code]},
+            hovertemplate="<b>%{y}</b><br>" + CODE_NAMES[code] + "民警 %{x:,} 人<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    _count_axis(fig, "x", (codes["green"] + codes["yellow"] + codes["red"]).max(), "民警人数（人）")
+    fig.update_yaxes(autorange="reversed")
+    subtitle = "红码：红码任务占比≥5%；黄码：黄码与红码合计占比≥10%；其余为绿码"
+    return _style(fig, title, 140 + 26 * len(codes), subtitle)
+
+
+def red_heatmap(red_matrix: pd.DataFrame, top_parts: int = 15) -> go.Figure:
+    """Overdue (red) task counts by standard part (rows, the ``top_parts`` largest; the rest as
+    其他标准件) × station (columns, most red first)."""
+    title = "逾期未完成（红码）任务分布：标准件 × 派出所"
+    if _is_empty(red_matrix, "station", "part_name", "red") or int(red_matrix["red"].sum()) == 0:
+        return empty_figure(title, "暂无逾期未完成任务")
+    frame = red_matrix[["station", "part_name", "red"]].copy()
+    by_part = frame.groupby("part_name")["red"].sum().sort_values(ascending=False, kind="stable")
+    parts = by_part.index.tolist()
+    subtitle = None
+    if len(parts) > top_parts:
+        keep = set(parts[:top_parts])
+        frame["part_name"] = [p if p in keep else "其他标准件" for p in frame["part_name"]]
+        subtitle = f"列出红码最多的 {top_parts} 个标准件，其余 {len(parts) - top_parts} 个合并为“其他标准件”"
+        parts = parts[:top_parts] + ["其他标准件"]
+    stations = frame.groupby("station")["red"].sum().sort_values(ascending=False, kind="stable").index.tolist()
+    wide = frame.pivot_table(index="part_name", columns="station", values="red", aggfunc="sum",
+                             fill_value=0).reindex(index=parts, columns=stations, fill_value=0)
+    z = [[int(v) for v in row] for row in wide.to_numpy()]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=stations, y=parts, text=[[str(v) if v else "" for v in row] for row in z], texttemplate="%{text}",
+        colorscale=[[0, "#fff5f4"], [1, RED]], zmin=0, colorbar={"title": {"text": "任务数"}},
+        hovertemplate="<b>%{x}</b> · %{y}<br>红码任务 %{z:,} 个<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-45 if len(stations) > 12 else 0, side="top")
+    return _style(fig, title, 190 + 26 * len(parts), subtitle)
+
+
+def handoff_sankey(handoffs: pd.DataFrame) -> go.Figure:
+    """Hand-offs (一键流转) from task category to government department."""
+    title = "一键流转：任务类别 → 协同部门"
+    if _is_empty(handoffs, "category_name", "department_name", "handoffs") or int(handoffs["handoffs"].sum()) == 0:
+        return empty_figure(title, "暂无流转记录")
+    sources = list(dict.fromkeys(handoffs["category_name"].tolist()))
+    targets = list(dict.fromkeys(handoffs["department_name"].tolist()))
+    labels = sources + [t for t in targets if t not in sources]
+    index = {name: i for i, name in enumerate(labels)}
+    colors = [CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)] for i in range(len(sources))]
+    colors += ["#52606d"] * (len(labels) - len(sources))
+    link_colors = [colors[index[s]].replace("#", "") for s in handoffs["category_name"]]
+    fig = go.Figure(go.Sankey(
+        node={"label": labels, "color": colors, "pad": 18, "thickness": 16,
+              "hovertemplate": "%{label}<br>流转 %{value:,} 次<extra></extra>"},
+        link={"source": [index[s] for s in handoffs["category_name"]],
+              "target": [index[t] for t in handoffs["department_name"]],
+              "value": [int(v) for v in handoffs["handoffs"]],
+              "color": [f"rgba({int(c[0:2], 16)},{int(c[2:4], 16)},{int(c[4:6], 16)},0.35)" for c in link_colors],
+              "hovertemplate": "%{source.label} → %{target.label}<br>流转 %{value:,} 次<extra></extra>"},
+        valueformat=",d"))
+    total = int(handoffs["handoffs"].sum())
+    return _style(fig, title, max(320, 60 + 34 * max(len(sources), len(targets) - 0)),
+                  f"民警完成任务时移交政府部门处置，共 {total:,} 次")
+
+
+def merge_savings(merge: pd.DataFrame) -> go.Figure:
+    """Requests (candidates) vs tasks issued per standard part: duplicate work avoided."""
+    title = "归并同类项：重复工作减少"
+    if _is_empty(merge, "part_name", "candidates", "objects", "issued") or int(merge["candidates"].sum()) == 0:
+        return empty_figure(title)
+    frame = merge.sort_values(["candidates", "part_name"], ascending=[False, True])
+    candidates, issued = int(frame["candidates"].sum()), int(frame["issued"].sum())
+    saved = 1 - issued / candidates
+    fig = go.Figure()
+    for column, name, color in (("candidates", "派单需求（条）", "#9fb3c8"), ("objects", "归并后（个）", "#627d98"),
+                                ("issued", "实际下发（个）", BLUE)):
+        fig.add_trace(go.Bar(
+            y=_list(frame["part_name"]), x=_list(frame[column]), name=name, orientation="h",
+            marker={"color": color},
+            hovertemplate="<b>%{y}</b><br>" + name + " %{x:,}<extra></extra>"))
+    fig.update_layout(barmode="group", bargap=0.25)
+    _count_axis(fig, "x", frame["candidates"].max(), "数量")
+    fig.update_yaxes(autorange="reversed")
+    subtitle = (f"各部门需求 {fmt_count(candidates)} 条 → 实际下发 {fmt_count(issued)} 个，"
+                f"减少重复工作 {fmt_pct(saved)}（同一对象合并、在办或冷却期内不重复下发）")
+    return _style(fig, title, 150 + 16 * 3 * len(frame), subtitle)
