@@ -3,8 +3,9 @@
 
 Every night at 02:00 Asia/Shanghai this DAG processes the day that has just ended (the *run
 date*): it ingests every feed behind its quality gate, generates the standard-part tasks
-(merged, suppressed, assigned), gates them, publishes each officer's package (三单一码), then
-rebuilds the analyst file `analytics.duckdb` and swaps it in atomically.
+(merged, suppressed, assigned), gates them, publishes each officer's package (三单一码), ingests
+the officers' completions, rebuilds the analyst file `analytics.duckdb` with dbt (checked, then
+swapped in atomically) and writes the Chinese leadership report.
 
 * Each feed is one task; a failed gate fails its task and nothing downstream runs.
 * Every task that writes DuckDB runs in the `duckdb_writer` pool (one slot).
@@ -38,6 +39,19 @@ def ingest(feed: str) -> list[dict]:
 
     results = ingest_feed(Settings(), feed, date.fromisoformat(_run_date()))
     # XCom carries counts only: no row content.
+    return [{k: str(v) for k, v in r.items()} for r in results]
+
+
+@task(pool=WRITER_POOL)
+def ingest_completions(final: bool) -> list[dict]:
+    """The run date's completions file: before generation (what landed closes tasks) and after
+    publishing (the day's file may complete tasks issued that morning)."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import completions
+
+    results = completions(Settings(), date.fromisoformat(_run_date()), final=final)
     return [{k: str(v) for k, v in r.items()} for r in results]
 
 
@@ -85,6 +99,17 @@ def build_analytics() -> str:
     return build(Settings(), date.fromisoformat(_run_date()))
 
 
+@task
+def leadership_report() -> str:
+    """The Chinese leadership report from the marts (reads analytics.duckdb only: no pool)."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import report
+
+    return report(Settings(), date.fromisoformat(_run_date()))
+
+
 @dag(
     dag_id="standard_parts_nightly",
     schedule="0 2 * * *",
@@ -102,15 +127,19 @@ def standard_parts_nightly():
     venues = ingest.override(task_id="ingest_venues")("venues")
     antifraud = ingest.override(task_id="ingest_antifraud")("antifraud")
     instructions = ingest.override(task_id="ingest_instructions")("instructions")
+    landed = ingest_completions.override(task_id="ingest_completions_landed")(final=False)
     generated = generate_tasks()
     gate = gate_tasks()
     published = publish_packages()
+    completed = ingest_completions.override(task_id="ingest_completions")(final=True)
     analytics = build_analytics()
+    leadership = leadership_report()
 
     org >> [population, venues]
     population >> antifraud
     [population, venues] >> instructions
-    [antifraud, instructions] >> generated >> gate >> published >> analytics
+    org >> landed
+    [antifraud, instructions, landed] >> generated >> gate >> published >> completed >> analytics >> leadership
 
 
 standard_parts_nightly()

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 from builders import Landing, id_number, phone
-
 from standard_parts.pipeline import INGEST_ORDER, generate, ingest
 
 D0 = date(2026, 10, 10)

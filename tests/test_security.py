@@ -7,7 +7,6 @@ import time
 
 import pytest
 from pydantic import ValidationError
-
 from standard_parts.config import DEMO_PSEUDONYM_KEY, Settings
 from standard_parts.privacy import pseudonym
 from standard_parts.store import WarehouseBusy, warehouse_lock

@@ -1,45 +1,273 @@
-"""Build the analyst file: a fresh DuckDB file, checked, then swapped in with one atomic rename.
+"""Build the analyst file: dbt builds the marts into a scratch file, the marts are copied into a fresh
+DuckDB file, checked, and swapped in with one atomic rename.
 
-Readers that hold the old ``analytics.duckdb`` open keep reading the old file (its inode lives on
-until they close it); new readers see the complete new file. Nobody ever sees half a mart.
+1. a scratch folder under the warehouse gets ``build.duckdb`` with the catalogue (schema
+   ``catalogue``); dbt (in-process, ``dbt/``) attaches the operational store read-only as
+   ``ops_store`` and builds staging views, intermediate tables and the ``marts`` tables there,
+   running its data tests (a failing test fails the build);
+2. a NEW file receives only the ``marts`` tables (no staging, no views, nothing that points at the
+   operational store; persons only as their keyed pseudonym);
+3. the marts gate (GX suites ``expectations/marts.*.json``) runs on the new file;
+4. ``os.replace`` swaps it over ``analytics.duckdb``. Readers holding the old file keep reading it
+   (its inode lives until they close it); new readers see the complete new file. A failure at any
+   step raises and leaves the old ``analytics.duckdb`` in place.
+
+The build holds the warehouse writer lock (dbt reads the operational store while no stage writes it).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from .config import Settings
-from .store import configure, read_sql
+from .ingest.errors import GateFailure
+from .store import configure, read_named_sql, warehouse_lock
 
 log = logging.getLogger(__name__)
 
-# Tables copied from the operational store that hold no personal data by construction.
-OPS_MART_SQL = ("sql/analytics/quarantine_summary.sql", "sql/analytics/ingest_files.sql", "sql/analytics/gate_results.sql")
+MARTS_GATE = "marts"
+# Suites run on the new file before the swap, each over the frame of the same name in
+# sql/analytics/gate_frames.sql.
+MARTS_SUITES = ("marts.fct_tasks", "marts.completion_rate_daily", "marts.work_code_summary",
+                "marts.officer_scorecard", "marts.reconcile")
+BUILD_DB = "build.duckdb"  # dbt-duckdb names the database after the file: "build"
 
 
 def build(settings: Settings, run_date: date) -> Path:
+    """Rebuild ``analytics.duckdb`` as of ``run_date`` and swap it in atomically; returns its path."""
     final = settings.analytics_path
-    building = final.with_name(f".{final.name}.building-{os.getpid()}")
-    building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with warehouse_lock(settings):
+        if not settings.ops_path.exists():
+            raise GateFailure(MARTS_GATE, f"no operational store at {settings.ops_path}: nothing to build from")
+        scratch = Path(tempfile.mkdtemp(prefix=".analytics-build-", dir=settings.warehouse))
+        new = final.with_name(f".{final.name}.new-{os.getpid()}")
+        try:
+            build_db = scratch / BUILD_DB
+            prepare_build_file(build_db, settings)
+            run_dbt(settings, ["build", "--exclude-resource-type", "unit_test"], build_db, run_date, scratch)
+            copy_marts(build_db, new, settings)
+            outcomes = gate_marts(settings, new, run_date)
+            os.replace(new, final)
+        except BaseException:
+            new.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        _record(settings, run_date, outcomes)
+    log.info("analytics file as of %s swapped in at %s (%.1f s)", run_date, final, time.monotonic() - started)
+    return final
+
+
+# --------------------------------------------------------------------------------------------- dbt
+
+def prepare_build_file(path: Path, settings: Settings) -> None:
+    """A new build file holding the catalogue (schema ``catalogue``), the dbt source of part terms."""
+    from .catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    categories = {c.id: c.name_zh for c in catalogue.categories}
+    items = {b.id: b.name_zh for b in catalogue.business_items}
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
     try:
         configure(con, settings)
-        con.execute("attach ? as ops_store (read_only)", [str(settings.ops_path)])
-        con.execute("create schema marts")
-        for relative in OPS_MART_SQL:
-            con.execute(read_sql(relative))
-        con.execute("detach ops_store")
+        con.execute("create schema catalogue")
+        con.execute(
+            "create table catalogue.parts (standard_part_id varchar primary key, name_zh varchar, name_en varchar, "
+            "category varchar, category_name_zh varchar, business_item varchar, business_item_name_zh varchar, "
+            "object_type varchar, due_hours integer, min_evidence integer, cooldown_days integer, priority integer)"
+        )
+        con.executemany(
+            "insert into catalogue.parts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[p.id, p.name_zh, p.name_en, p.category, categories.get(p.category), p.business_item,
+              items.get(p.business_item), p.object_type, p.evaluation.due_hours, p.evaluation.min_evidence,
+              p.evaluation.cooldown_days, p.priority] for p in catalogue.parts],
+        )
+        con.execute(
+            "create table catalogue.steps (standard_part_id varchar, step_no integer, step_id varchar, "
+            "name_zh varchar, required boolean, primary key (standard_part_id, step_id))"
+        )
+        con.executemany(
+            "insert into catalogue.steps values (?, ?, ?, ?, ?)",
+            [[p.id, i + 1, s.id, s.name_zh, s.required] for p in catalogue.parts for i, s in enumerate(p.steps)],
+        )
+        con.execute("create table catalogue.departments (department varchar primary key, name_zh varchar, "
+                    "name_en varchar, kind varchar)")
+        con.executemany("insert into catalogue.departments values (?, ?, ?, ?)",
+                        [[d.code, d.name_zh, d.name_en, d.kind] for d in catalogue.departments])
         con.execute("checkpoint")
-    except BaseException:
+    finally:
         con.close()
-        building.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(building, final)
-    log.info("analytics file for %s swapped in at %s", run_date, final)
-    return final
+
+
+def dbt_vars(settings: Settings, run_date: date | None) -> dict:
+    return {
+        "as_of_date": run_date.isoformat() if run_date else "",
+        "red_share_threshold": settings.red_share_threshold,
+        "yellow_share_threshold": settings.yellow_share_threshold,
+    }
+
+
+@contextmanager
+def dbt_environment(settings: Settings, build_db: Path) -> Iterator[None]:
+    """The variables profiles.yml reads, set for the duration of one dbt invocation."""
+    values = {
+        "STANDARD_PARTS_DBT_TARGET_PATH": str(build_db),
+        "STANDARD_PARTS_DBT_OPS_PATH": str(settings.ops_path),
+        "STANDARD_PARTS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "STANDARD_PARTS_DUCKDB_THREADS": str(settings.duckdb_threads),
+        "STANDARD_PARTS_TIMEZONE": settings.timezone,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(settings: Settings, args: list[str], build_db: Path, run_date: date | None, scratch: Path,
+            quiet: bool = True):
+    """Invoke dbt in-process on the project (``settings.dbt_dir``); raise GateFailure if it fails.
+
+    Returns dbt's result object. target/ and logs/ go where ``DBT_TARGET_PATH`` / ``DBT_LOG_PATH``
+    say (the compose file keeps them), else to ``scratch``: the project folder may be read-only in a
+    container. dbt's DuckDB connection is closed before returning, so the build file and the
+    operational store are free for the next step.
+    """
+    from dbt.cli.main import dbtRunner
+
+    project = Path(settings.dbt_dir)
+    cli = [
+        *args,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target-path", os.environ.get("DBT_TARGET_PATH") or str(scratch / "target"),
+        "--log-path", os.environ.get("DBT_LOG_PATH") or str(scratch / "logs"),
+        "--vars", json.dumps(dbt_vars(settings, run_date)),
+    ]
+    if quiet:
+        cli.append("--quiet")
+    started = time.monotonic()
+    with dbt_environment(settings, build_db):
+        try:
+            outcome = dbtRunner().invoke(cli)
+        finally:
+            _close_dbt_connections()
+    log.info("dbt %s: %s in %.1f s", args[0], "ok" if outcome.success else "FAILED", time.monotonic() - started)
+    if not outcome.success:
+        raise GateFailure(MARTS_GATE, f"dbt {' '.join(args)} failed: {_dbt_failures(outcome)}")
+    return outcome
+
+
+def _close_dbt_connections() -> None:
+    """dbt-duckdb keeps its DuckDB instance per process until exit: close it now."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            try:
+                env.close()
+            finally:
+                DuckDBConnectionManager._ENV = None
+
+
+def _dbt_failures(outcome) -> str:
+    """The failing nodes of a dbt result, for the GateFailure message."""
+    if outcome.exception is not None:
+        return f"{type(outcome.exception).__name__}: {outcome.exception}"
+    problems = []
+    for r in getattr(outcome.result, "results", None) or []:
+        status = str(getattr(r, "status", "")).lower()
+        if status in ("error", "fail", "runtime error"):
+            message = (getattr(r, "message", "") or "").strip()[:300]
+            problems.append(f"{r.node.unique_id}: {status}: {message}")
+    return "; ".join(problems) or "see the dbt log"
+
+
+# ------------------------------------------------------------------------------------ the new file
+
+def copy_marts(build_db: Path, new: Path, settings: Settings) -> list[str]:
+    """Create ``new`` holding only the ``marts`` tables of the build file; returns their names."""
+    new.unlink(missing_ok=True)
+    con = duckdb.connect(str(new))
+    try:
+        configure(con, settings)
+        con.execute("attach ? as build (read_only)", [str(build_db)])
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'build' and schema_name = 'marts' "
+            "order by table_name").fetchall()]
+        if not tables:
+            raise GateFailure(MARTS_GATE, "the dbt build produced no marts tables")
+        con.execute("create schema marts")
+        for table in tables:  # names come from the dbt project, quoted anyway
+            con.execute(f'create table marts."{table}" as select * from build.marts."{table}"')
+        con.execute("detach build")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return tables
+
+
+def gate_marts(settings: Settings, path: Path, run_date: date) -> list:
+    """Run every marts suite on the new file; raise GateFailure (naming what failed) on any failure."""
+    from .gates import load_suite, validate_frame
+
+    frames = read_named_sql("sql/analytics/gate_frames.sql")
+    thresholds = {"red_share_threshold": settings.red_share_threshold,
+                  "yellow_share_threshold": settings.yellow_share_threshold}
+    outcomes = []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute(f"set TimeZone = '{settings.timezone}'")
+        for name in MARTS_SUITES:
+            suite = load_suite(settings, name)
+            sql = frames[name.removeprefix("marts.")]
+            params = {k: v for k, v in thresholds.items() if f"${k}" in sql}
+            frame = con.execute(sql, params).df() if params else con.execute(sql).df()
+            outcomes.append(validate_frame(suite, frame))
+    finally:
+        con.close()
+    failed = [o for o in outcomes if not o.success]
+    if failed:
+        _record(settings, run_date, outcomes)
+        raise GateFailure(MARTS_GATE, "; ".join(f"{o.gate}: {o.failed} expectation(s) failed: {o.summary}"
+                                                for o in failed))
+    log.info("marts gate passed (%d suites) for %s", len(outcomes), run_date)
+    return outcomes
+
+
+def _record(settings: Settings, run_date: date, outcomes: list) -> None:
+    """Keep the marts gate outcomes with the others (ingest.gate_results); best effort."""
+    from .gates import record
+    from .store import connect_ops
+
+    try:
+        con = connect_ops(settings)
+    except duckdb.Error as exc:  # the build itself succeeded or failed already; do not mask that
+        log.warning("could not record the marts gate outcome: %s", exc)
+        return
+    try:
+        for outcome in outcomes:
+            record(con, run_date, outcome)
+    finally:
+        con.close()

@@ -97,10 +97,33 @@ def print_results(settings) -> None:
     import duckdb
 
     console.print(f"analytics warehouse: [bold]{settings.analytics_path.resolve()}[/]")
+    report = settings.warehouse / "reports" / "latest.html"
+    if report.exists():
+        console.print(f"leadership report:   [bold]{report.resolve()}[/]")
     with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
         rows = con.execute(
             "select feed, reason, sum(rows)::bigint from marts.quarantine_summary group by all order by 1, 2"
         ).fetchall()
+        kpi = con.execute(
+            """
+            select sum(tasks_due), sum(tasks_completed), sum(tasks_on_time)
+            from marts.completion_rate_daily
+            where as_of_date = (select max(as_of_date) from marts.completion_rate_daily)
+            """
+        ).fetchone()
+        codes = con.execute(
+            """
+            select sum(green), sum(yellow), sum(red), sum(pending) from marts.work_code_summary
+            where as_of_date = (select max(as_of_date) from marts.work_code_summary)
+            """
+        ).fetchone()
+        issued = con.execute("select count(*) from marts.fct_tasks").fetchone()[0]
+    due, done, on_time = (int(v or 0) for v in kpi)
+    green, yellow, red, pending = (int(v or 0) for v in codes)
+    rate = f"{done / due:.1%}" if due else "n/a"
+    console.print(f"tasks issued {issued:,}; due {due:,}; completed {done:,} (completion rate {rate}, "
+                  f"on time {on_time / due:.1%})" if due else f"tasks issued {issued:,}; none due yet")
+    console.print(f"work codes: green {green:,}, yellow {yellow:,}, red {red:,}, pending {pending:,}")
     table = Table(title="Quarantine summary (all landing files read)")
     for col in ("feed", "reason", "rows"):
         table.add_column(col)
@@ -118,8 +141,10 @@ def demo_cmd(
     days: int = 30,
     seed: int = 42,
 ) -> None:
-    """Generate the demo city (once per parameters) and run the pipeline over every day."""
+    """Generate the demo city (once per parameters) and run the pipeline over every day, with a
+    simulated officer app answering each day's packages (the pipeline does not know about it)."""
     from .demo.city import generate_city
+    from .demo.officers import officers_hook
     from .pipeline import run_range
 
     _setup_logging(False)
@@ -130,8 +155,9 @@ def demo_cmd(
         console.print(f"generating a city of {residents:,} residents over {days} days into {landing}")
         generate_city(landing, residents, first, days, seed=seed)
         marker.write_text(json.dumps(wanted))
-    settings = _settings(landing, warehouse)
-    run_range(settings, first, first + timedelta(days=days - 1))
+    outbox = warehouse / "outbox"
+    settings = _settings(landing, warehouse, f"folder:{outbox}")
+    run_range(settings, first, first + timedelta(days=days - 1), after_publish=officers_hook(landing, outbox, seed))
     print_results(settings)
 
 

@@ -85,3 +85,12 @@ def select_file(landing: Path, spec: FileSpec, run_date: date) -> tuple[Path, da
         if folder <= run_date and (landing / spec.feed / folder.isoformat() / spec.filename).is_file():
             return landing / spec.feed / folder.isoformat() / spec.filename, folder
     return None
+
+# The completions feed (SPEC section 3) is ingested by its own stage (``standard_parts.completions``),
+# after generation, so it is not part of FILES/FEEDS (the nightly ingest order of the input feeds).
+COMPLETIONS = FileSpec(
+    "completions", "completions", "completions.jsonl", "incremental",
+    ("completion_id", "task_id", "officer_id", "completed_at", "outcome", "steps", "evidence_count",
+     "followup_needed", "handoff_department"),
+    "completion_id",
+)

@@ -72,6 +72,22 @@ def publish(settings: Settings, run_date: date) -> dict:
             "already_delivered": result.already_delivered}
 
 
+def completions(settings: Settings, run_date: date, final: bool = True) -> list[dict]:
+    """Ingest the run date's completions file and enforce its gate. Called twice a night:
+    before generation (what landed by the run date closes tasks) and after it (the day's file
+    may complete tasks issued that morning)."""
+    from .completions import run_stage
+
+    return run_stage(settings, run_date, final=final)
+
+
+def report(settings: Settings, run_date: date) -> str:
+    """The leadership report from the marts (reads analytics.duckdb only)."""
+    from .report import build_report
+
+    return str(build_report(settings, run_date))
+
+
 def build_analytics(settings: Settings, run_date: date) -> str:
     """Rebuild analytics.duckdb from the operational store and swap it in atomically."""
     from .analytics import build
@@ -88,6 +104,7 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
         (f"ingest_{feed}", partial(ingest, settings, feed, run_date)) for feed in INGEST_ORDER
     ]
     stages += [
+        ("completions_landed", partial(completions, settings, run_date, False)),
         ("generate", partial(generate, settings, run_date)),
         ("gate_tasks", partial(gate_generated, settings, run_date)),
         ("publish", partial(publish, settings, run_date)),
@@ -95,7 +112,9 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
     if after_publish is not None:
         stages.append(("after_publish", partial(after_publish, run_date)))
     stages += [
+        ("completions", partial(completions, settings, run_date, True)),
         ("analytics", partial(build_analytics, settings, run_date)),
+        ("report", partial(report, settings, run_date)),
     ]
     return stages
 

@@ -19,8 +19,8 @@ import duckdb
 from ..config import Settings
 from ..feeds import FileSpec, files_of, select_file
 from ..store import read_sql
-from .errors import GateFailure
-from .reader import Normalised, normalise
+from .errors import GateFailure, UnreadableFile
+from .reader import MAX_FIELD_BYTES, Normalised, normalise
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +112,27 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
     return result
 
 
-def _load_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, normalised: Normalised) -> None:
+def _load_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, normalised: Normalised, display: str) -> None:
     columns = {"_line": "BIGINT", **{c: "VARCHAR" for c in spec.required}}
-    con.execute("create or replace temp table raw_rows as select * from read_csv(?, header = true, "
-                "columns = ?, quote = '\"', escape = '\"', delim = ',', strict_mode = true)",
-                [str(normalised.path), columns])
+    # The reader caps each field at MAX_FIELD_BYTES characters; at 4 bytes a character (plus quotes
+    # and separators) a full record can exceed DuckDB's default 2 MB line limit.
+    max_line = len(columns) * (4 * MAX_FIELD_BYTES + 3) + 64
+    try:
+        con.execute("create or replace temp table raw_rows as select * from read_csv(?, header = true, "
+                    "columns = ?, quote = '\"', escape = '\"', delim = ',', strict_mode = true, "
+                    "max_line_size = ?)",
+                    [str(normalised.path), columns, max_line])
+    except duckdb.Error as exc:
+        # The normaliser writes a file DuckDB should always read; if it cannot, fail this feed's gate
+        # naming the landing file rather than surfacing a parser traceback.
+        raise UnreadableFile(spec.feed, display, None, f"normalised rows could not be loaded: {exc}") from exc
 
 
 def _validate_and_store(
     con: duckdb.DuckDBPyConnection, spec: FileSpec, normalised: Normalised, display: str, file_date: date,
     fingerprint: str, lineage: str, run_date: date, rules_sql: str,
 ) -> FileResult:
-    _load_raw(con, spec, normalised)
+    _load_raw(con, spec, normalised, display)
     if spec.entity == "instructions":
         _load_ref_parts(con)
     con.execute(f"create or replace temp table validated as {rules_sql}")
