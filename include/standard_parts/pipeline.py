@@ -95,8 +95,8 @@ def build_analytics(settings: Settings, run_date: date) -> str:
     return str(build(settings, run_date))
 
 
-def night(settings: Settings, run_date: date, after_publish: Callable[[date], None] | None = None
-          ) -> list[tuple[str, Callable[[], object]]]:
+def night(settings: Settings, run_date: date, after_publish: Callable[[date], None] | None = None,
+          build_marts: bool = True) -> list[tuple[str, Callable[[], object]]]:
     """The night's stages in order, as (name, thunk): what the CLI, the benchmark and (task by task)
     the DAG run. ``after_publish`` lets the demo act as the officers' app between publishing and
     the completions ingest; the pipeline itself knows nothing about it."""
@@ -111,25 +111,28 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
     ]
     if after_publish is not None:
         stages.append(("after_publish", partial(after_publish, run_date)))
-    stages += [
-        ("completions", partial(completions, settings, run_date, True)),
-        ("analytics", partial(build_analytics, settings, run_date)),
-        ("report", partial(report, settings, run_date)),
-    ]
+    stages.append(("completions", partial(completions, settings, run_date, True)))
+    if build_marts:
+        stages += [
+            ("analytics", partial(build_analytics, settings, run_date)),
+            ("report", partial(report, settings, run_date)),
+        ]
     return stages
 
 
 def run_date_stages(settings: Settings, run_date: date,
-                    after_publish: Callable[[date], None] | None = None) -> dict:
+                    after_publish: Callable[[date], None] | None = None, build_marts: bool = True) -> dict:
     """Every stage of one night, in order; a failure stops the rest (and raises)."""
     summary: dict = {"run_date": run_date.isoformat()}
-    for name, stage in night(settings, run_date, after_publish):
+    for name, stage in night(settings, run_date, after_publish, build_marts):
         summary[name] = stage()
     return summary
 
 
 def run_range(settings: Settings, start: date, end: date | None = None,
-              after_publish: Callable[[date], None] | None = None) -> list[dict]:
+              after_publish: Callable[[date], None] | None = None, marts_every_date: bool = True) -> list[dict]:
+    """Run each date in order. The marts are recomputed from all data on every build, so a backfill
+    may build them (and the report) only after its last date: ``marts_every_date=False``."""
     end = end or start
     if end < start:
         raise ValueError(f"--to {end} is before --from {start}")
@@ -137,6 +140,6 @@ def run_range(settings: Settings, start: date, end: date | None = None,
     day = start
     while day <= end:
         log.info("run date %s", day)
-        out.append(run_date_stages(settings, day, after_publish))
+        out.append(run_date_stages(settings, day, after_publish, build_marts=marts_every_date or day == end))
         day += timedelta(days=1)
     return out
