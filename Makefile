@@ -28,7 +28,7 @@ test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check include dags tests
 	$(BIN)/python -m pytest -n 2 -m "not slow"
-	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]  # 5 = no slow tests collected
+	$(BIN)/python -m pytest -n 2 -m slow || [ $$? -eq 5 ]  # 5 = no slow tests collected
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -x -q -m "not slow and not integration"

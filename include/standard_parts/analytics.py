@@ -61,6 +61,7 @@ def build(settings: Settings, run_date: date) -> Path:
             copy_marts(build_db, new, settings)
             outcomes = gate_marts(settings, new, run_date)
             os.replace(new, final)
+            publish_docs(settings, build_db, run_date, scratch)
         except BaseException:
             new.unlink(missing_ok=True)
             raise
@@ -72,6 +73,19 @@ def build(settings: Settings, run_date: date) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- dbt
+
+def publish_docs(settings: Settings, build_db: Path, run_date: date, scratch: Path) -> None:
+    """dbt docs of this build as one static page, ``<warehouse>/dbt_docs/index.html`` (linked from the
+    report index). Model and column documentation only: the page embeds no row data."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or scratch / "target")
+    run_dbt(settings, ["docs", "generate", "--static"], build_db, run_date, scratch)
+    page = target / "static_index.html"
+    if page.exists():
+        docs = settings.warehouse / "dbt_docs"
+        docs.mkdir(exist_ok=True)
+        tmp = docs / f".index.html.tmp-{os.getpid()}"
+        shutil.copyfile(page, tmp)
+        os.replace(tmp, docs / "index.html")
 
 def prepare_build_file(path: Path, settings: Settings) -> None:
     """A new build file holding the catalogue (schema ``catalogue``), the dbt source of part terms."""

@@ -196,8 +196,11 @@ def _normalise_csv(spec: FileSpec, src: Path, dst: Path, display: str, encoding:
         writer = csv.writer(out, lineterminator=_NORMALISED_EOL)
         writer.writerow(["_line", *spec.required])
         write = writer.writerow
+        check_bytes = encoding.endswith("+invalid")  # only then can undecoded bytes be in a field
+        first = header[0]
         for line, row in _records(reader, rejected):
-            if any(len(f) > MAX_FIELD_BYTES for f in row):
+            # Hot loop (millions of rows): C-level checks first, the costly ones only when they can hit.
+            if row and max(map(len, row)) > MAX_FIELD_BYTES:
                 rejected.append(Rejected(line, "malformed_row", f"field larger than field limit ({MAX_FIELD_BYTES})",
                                          _excerpt(row)))
                 continue
@@ -207,12 +210,12 @@ def _normalise_csv(spec: FileSpec, src: Path, dst: Path, display: str, encoding:
                 rejected.append(Rejected(line, "malformed_row",
                                          f"{len(row)} fields, header has {width}", _excerpt(row)))
                 continue
-            if [f.lstrip("\ufeff").strip() for f in row] == header:
+            if row[0].lstrip("\ufeff").strip() == first and [f.lstrip("\ufeff").strip() for f in row] == header:
                 # Files concatenated with ``cat``: the second header is not a record of the entity.
                 rejected.append(Rejected(line, "malformed_row", "repeated header row", _excerpt(row)))
                 continue
             picked = [row[i] for i in picks]
-            if _has_invalid(picked):
+            if check_bytes and _has_invalid(picked):
                 rejected.append(Rejected(line, "bad_encoding", "bytes that are neither UTF-8 nor GB18030",
                                          _excerpt(picked)))
                 continue
