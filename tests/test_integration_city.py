@@ -204,3 +204,13 @@ def test_airflow_dags_test_runs_the_same_night(city, cli_run, tmp_path):
     cli_tasks, cli_q = day_one(warehouse_cli)
     assert airflow_tasks == cli_tasks and len(airflow_tasks) > 0
     assert airflow_q == cli_q
+
+
+def test_report_index_links_the_report_and_the_dbt_docs(cli_run):
+    warehouse, _, _ = cli_run
+    docs = warehouse / "dbt_docs" / "index.html"
+    assert docs.exists() and "fct_tasks" in docs.read_text(encoding="utf-8")
+    index = (warehouse / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "dbt_docs/index.html" in index
+    assert (warehouse / "reports" / date(2026, 10, DAYS).isoformat() / "leadership.html").exists()
+    assert (warehouse / "reports" / "latest.html").exists()
