@@ -35,7 +35,7 @@ import duckdb
 from ..config import Settings
 from ..feeds import COMPLETIONS, select_file
 from ..ingest.errors import GateFailure, UnreadableFile
-from ..ingest.loader import FileResult
+from ..ingest.loader import FileResult, store_quarantine
 from ..ingest.reader import MAX_FIELD_BYTES, normalise
 from ..store import read_sql
 
@@ -166,22 +166,7 @@ def _store(con: duckdb.DuckDBPyConnection, normalised, display: str, file_date: 
     fingerprint = f"{st.st_size}:{st.st_mtime_ns}"
     con.execute("begin transaction")
     try:
-        con.execute("delete from ingest.quarantine where entity = ? and file = ?", [spec.entity, display])
-        con.execute(
-            """
-            insert into ingest.quarantine
-            select ?, ?, ?, ?, v._line, v._reasons[1], array_to_string(v._reasons, ','), to_json(r)::varchar
-            from validated as v join raw_rows as r using (_line)
-            where len(v._reasons) > 0
-            """,
-            [spec.feed, spec.entity, display, file_date],
-        )
-        if normalised.rejected:
-            con.executemany(
-                "insert into ingest.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [[spec.feed, spec.entity, display, file_date, r.line, r.reason, r.detail, r.raw]
-                 for r in normalised.rejected],
-            )
+        store_quarantine(con, spec, display, file_date, normalised.rejected)
         con.execute("delete from ops.completions where file_date = ?", [file_date])
         con.execute(
             """

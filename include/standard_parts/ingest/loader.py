@@ -141,22 +141,7 @@ def _validate_and_store(
 
     con.execute("begin transaction")
     try:
-        con.execute("delete from ingest.quarantine where entity = ? and file = ?", [spec.entity, display])
-        con.execute(
-            """
-            insert into ingest.quarantine
-            select ?, ?, ?, ?, v._line, v._reasons[1], array_to_string(v._reasons, ','), to_json(r)::varchar
-            from validated as v join raw_rows as r using (_line)
-            where len(v._reasons) > 0
-            """,
-            [spec.feed, spec.entity, display, file_date],
-        )
-        if normalised.rejected:
-            con.executemany(
-                "insert into ingest.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [[spec.feed, spec.entity, display, file_date, r.line, r.reason, r.detail, r.raw]
-                 for r in normalised.rejected],
-            )
+        store_quarantine(con, spec, display, file_date, normalised.rejected)
         table = f"ops.{spec.entity}"  # entity names come from feeds.FILES, never from data
         if spec.kind == "snapshot":
             con.execute(
@@ -196,6 +181,27 @@ def _validate_and_store(
         con.execute("rollback")
         raise
     return FileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted, quarantined)
+
+
+def store_quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, display: str, file_date: date,
+                     rejected: list) -> None:
+    """Replace one file's quarantine rows (inside the caller's transaction): the SQL row-rule rejects
+    of temp table ``validated`` (with the raw row from ``raw_rows``) and the reader's rejects."""
+    con.execute("delete from ingest.quarantine where entity = ? and file = ?", [spec.entity, display])
+    con.execute(
+        """
+        insert into ingest.quarantine
+        select ?, ?, ?, ?, v._line, v._reasons[1], array_to_string(v._reasons, ','), to_json(r)::varchar
+        from validated as v join raw_rows as r using (_line)
+        where len(v._reasons) > 0
+        """,
+        [spec.feed, spec.entity, display, file_date],
+    )
+    if rejected:
+        con.executemany(
+            "insert into ingest.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[spec.feed, spec.entity, display, file_date, r.line, r.reason, r.detail, r.raw] for r in rejected],
+        )
 
 
 def _replace_incremental(con, spec: FileSpec, file_date: date, display: str | None, select_accepted: str | None):
