@@ -214,3 +214,26 @@ def test_report_index_links_the_report_and_the_dbt_docs(cli_run):
     assert "dbt_docs/index.html" in index
     assert (warehouse / "reports" / date(2026, 10, DAYS).isoformat() / "leadership.html").exists()
     assert (warehouse / "reports" / "latest.html").exists()
+
+
+def test_http_transport_delivers_every_package_of_the_city_once(city, tmp_path):
+    """The city's first night published over HTTP to a receiver that fails now and then: every
+    package stored exactly once, byte-identical on a re-run, and the re-run sends nothing new."""
+    from fake_receiver import FakeReceiver
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import run_range
+
+    with FakeReceiver(hang_seconds=0.1) as receiver:
+        receiver.script(500, 429, "reset", 503, 500)
+        settings = Settings(landing=city, warehouse=tmp_path / "wh", publish=receiver.url,
+                            max_quarantine_share=0.5)
+        run_range(settings, START, START)
+        con = duckdb.connect(str(settings.ops_path), read_only=True)
+        delivered = con.execute("select package_id from publish.deliveries where status = 'delivered'").fetchall()
+        con.close()
+        assert len(delivered) == len(receiver.stored) > 5
+        assert not receiver.conflicts
+        stored = dict(receiver.stored)
+        sent = receiver.request_count
+        run_range(settings, START, START)
+        assert receiver.request_count == sent and receiver.stored == stored
