@@ -237,3 +237,14 @@ def test_http_transport_delivers_every_package_of_the_city_once(city, tmp_path):
         sent = receiver.request_count
         run_range(settings, START, START)
         assert receiver.request_count == sent and receiver.stored == stored
+
+
+def test_no_personal_data_in_reports_docs_or_the_analyst_file(cli_run):
+    from standard_parts.pii_scan import known_persons, scan_duckdb, scan_files
+
+    warehouse, _, _ = cli_run
+    ids, phones, names = known_persons(warehouse / "operational.duckdb")
+    pages = [*warehouse.glob("reports/**/*.html"), warehouse / "dbt_docs" / "index.html"]
+    assert len(pages) >= 3
+    assert scan_files(pages, names, ids, phones) == []
+    assert scan_duckdb(warehouse / "analytics.duckdb", names, ids, phones) == []

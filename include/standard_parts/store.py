@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
-from pathlib import Path
 
 import duckdb
 
@@ -88,10 +87,6 @@ def ops_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 def read_sql(relative: str) -> str:
     """A packaged .sql file, e.g. ``read_sql('ingest/sql/persons.sql')``."""
     return (files("standard_parts") / relative).read_text(encoding="utf-8")
-
-
-def ops_path_exists(settings: Settings) -> bool:
-    return Path(settings.ops_path).exists()
 
 
 def read_named_sql(relative: str) -> dict[str, str]:
