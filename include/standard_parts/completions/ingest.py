@@ -27,15 +27,15 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 
 from ..config import Settings
 from ..feeds import COMPLETIONS, select_file
-from ..ingest.errors import GateFailure, UnreadableFile
-from ..ingest.loader import FileResult, store_quarantine
+from ..ingest.errors import UnreadableFile
+from ..ingest.loader import FileResult, register_file, store_quarantine
 from ..ingest.reader import MAX_FIELD_BYTES, normalise
 from ..store import read_sql
 
@@ -195,17 +195,9 @@ def _store(con: duckdb.DuckDBPyConnection, normalised, display: str, file_date: 
             """,
             [file_date],
         ).fetchone()[0]
-        if accepted + quarantined != normalised.rows_read:
-            raise GateFailure(
-                spec.feed,
-                f"{display}: row accounting broken: read {normalised.rows_read}, accepted {accepted}, "
-                f"quarantined {quarantined}",
-            )
-        con.execute(
-            "insert or replace into ingest.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [spec.feed, spec.entity, display, file_date, normalised.encoding, normalised.rows_read, accepted,
-             quarantined, fingerprint, fingerprint, run_date, datetime.now(UTC)],
-        )
+        # No parents: the file's own fingerprint is its lineage.
+        register_file(con, spec, display, file_date, normalised, accepted, quarantined, fingerprint, fingerprint,
+                      run_date)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -165,22 +165,31 @@ def _validate_and_store(
         quarantined = con.execute(
             "select count(*) from ingest.quarantine where entity = ? and file = ?", [spec.entity, display]
         ).fetchone()[0]
-        if accepted + quarantined != normalised.rows_read:
-            raise GateFailure(
-                spec.feed,
-                f"{display}: row accounting broken: read {normalised.rows_read}, accepted {accepted}, "
-                f"quarantined {quarantined}",
-            )
-        con.execute(
-            "insert or replace into ingest.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [spec.feed, spec.entity, display, file_date, normalised.encoding, normalised.rows_read, accepted,
-             quarantined, fingerprint, lineage, run_date, datetime.now(UTC)],
-        )
+        register_file(con, spec, display, file_date, normalised, accepted, quarantined, fingerprint, lineage,
+                      run_date)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return FileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted, quarantined)
+
+
+def register_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, display: str, file_date: date,
+                  normalised: Normalised, accepted: int, quarantined: int, fingerprint: str, lineage: str,
+                  run_date: date) -> None:
+    """Check the file's row accounting (read = accepted + quarantined) and record it in
+    ``ingest.files`` (inside the caller's transaction: a broken count rolls the file back)."""
+    if accepted + quarantined != normalised.rows_read:
+        raise GateFailure(
+            spec.feed,
+            f"{display}: row accounting broken: read {normalised.rows_read}, accepted {accepted}, "
+            f"quarantined {quarantined}",
+        )
+    con.execute(
+        "insert or replace into ingest.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [spec.feed, spec.entity, display, file_date, normalised.encoding, normalised.rows_read, accepted,
+         quarantined, fingerprint, lineage, run_date, datetime.now(UTC)],
+    )
 
 
 def store_quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, display: str, file_date: date,
