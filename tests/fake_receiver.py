@@ -1,7 +1,8 @@
 """A scripted officer-app receiver for publishing tests: ``POST /packages`` on 127.0.0.1 only.
 
 Each request takes the next action from the plan for its Idempotency-Key (``script(..., key=K)``),
-else from the shared plan (``script(...)``), else ``"ok"``. Actions:
+else from the shared plan (``script(...)``), else from the random fault mode if it is on
+(``random_faults(rate, mix, seed=...)``), else ``"ok"``. Actions:
 
 * ``"ok"``       store the body by key -> 201; a key already stored -> 409 (same body) or 422 and a
                  recorded conflict (different body)
@@ -13,6 +14,11 @@ else from the shared plan (``script(...)``), else ``"ok"``. Actions:
                  hears so; the retry must get 409
 * ``"reset"``    read the request, then abort the connection with a TCP RST; nothing stored
 
+Random fault mode: a request is a fault with probability ``rate``, its action drawn from ``mix``.
+The draw depends only on (seed, Idempotency-Key, how many requests that key has made), not on the
+order in which concurrent requests arrive, so a seeded run is reproducible; ``planned(key, n)``
+tells what the n-th request (0-based) of a key is answered with.
+
 Bounded: loopback only, bodies over ``max_body`` get 413, hangs end at ``stop()``, idle
 keep-alive connections time out. Use as a context manager (the ``receiver`` fixture does).
 """
@@ -20,10 +26,12 @@ keep-alive connections time out. Use as a context manager (the ``receiver`` fixt
 from __future__ import annotations
 
 import json
+import random
 import socket
 import struct
 import threading
 from collections import Counter, deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -124,10 +132,15 @@ class FakeReceiver:
         self.retry_after = retry_after
         self.max_body = max_body
         self.stored: dict[str, bytes] = {}
+        self.created: list[str] = []  # keys in the order they were first stored (a key twice: a bug)
         self.conflicts: list[str] = []
         self.requests: list[Seen] = []
         self._plan: deque[str] = deque()
         self._key_plans: dict[str, deque[str]] = {}
+        self._fault_rate = 0.0
+        self._fault_mix: tuple[tuple[str, ...], tuple[float, ...]] = ((), ())
+        self._fault_seed = 0
+        self._key_requests: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server = _Server(("127.0.0.1", port), _Handler)
@@ -171,6 +184,33 @@ class FakeReceiver:
             plan = self._plan if key is None else self._key_plans.setdefault(key, deque())
             plan.extend(str(a) for a in actions)
 
+    def random_faults(
+        self, rate: float, mix: Mapping[Action, float] | Sequence[Action], *, seed: int = 0
+    ) -> None:
+        """Fail a random ``rate`` of the requests not covered by a script (0 turns the mode off).
+
+        ``mix`` names the fault actions, equally likely, or maps each to a weight.
+        """
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        weights = dict(mix) if isinstance(mix, Mapping) else dict.fromkeys(mix, 1.0)
+        if rate and (not weights or "ok" in weights):
+            raise ValueError("mix needs at least one fault action (and not 'ok')")
+        with self._lock:
+            self._fault_rate = rate
+            self._fault_mix = (tuple(str(a) for a in weights), tuple(float(w) for w in weights.values()))
+            self._fault_seed = seed
+
+    def planned(self, key: str, n: int) -> str:
+        """The random-mode action for the ``n``-th (0-based) request of ``key``: a fault or ``"ok"``."""
+        if not self._fault_rate:
+            return "ok"
+        rng = random.Random(f"{self._fault_seed}|{key}|{n}")
+        if rng.random() >= self._fault_rate:
+            return "ok"
+        actions, weights = self._fault_mix
+        return rng.choices(actions, weights)[0]
+
     @property
     def request_count(self) -> int:
         with self._lock:
@@ -189,17 +229,20 @@ class FakeReceiver:
 
     def _next_action(self, key: str | None) -> str:
         with self._lock:
+            n = self._key_requests[key or ""]
+            self._key_requests[key or ""] += 1
             plan = self._key_plans.get(key or "")
             if plan:
                 return plan.popleft()
             if self._plan:
                 return self._plan.popleft()
-            return "ok"
+            return self.planned(key, n) if key is not None else "ok"
 
     def _store(self, key: str, body: bytes) -> int:
         with self._lock:
             if key not in self.stored:
                 self.stored[key] = body
+                self.created.append(key)
                 return 201
             if self.stored[key] != body:
                 self.conflicts.append(key)
