@@ -63,6 +63,7 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(f"set threads = {int(settings.duckdb_threads)}")
     con.execute(f"set TimeZone = '{settings.timezone}'")
     con.execute("set preserve_insertion_order = false")
+    con.execute("set enable_progress_bar = false")  # logs, not terminals, read the pipeline's output
 
 
 def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection:

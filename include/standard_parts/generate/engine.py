@@ -81,26 +81,13 @@ def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date)
     register_udf(con, settings.key_bytes)
     prepare(con, settings, run_date)
 
-    con.execute(
-        "create or replace temp table gen_candidates (standard_part_id varchar, object_type varchar, "
-        "object_id varchar, department varchar, rule_id varchar, instruction_id varchar)"
-    )
-    for rule in catalogue.rules:
-        part = catalogue.part(rule.part_id)
-        # The view name and predicate are catalogue code (schema-validated), never feed data.
-        con.execute(
-            f"insert into gen_candidates select ?, ?, object_id, ?, ?, null from {rule.view} where ({rule.sql()})",
-            [part.id, part.object_type, rule.department, rule.id],
-        )
-    con.execute(
-        """
-        insert into gen_candidates
-        select i.standard_part_id, i.object_type, i.object_id, i.department, null, i.instruction_id
-        from ops.instructions as i
-        cross join gen_params as g
-        where i.file_date = g.run_date
-        """
-    )
+    con.execute(read_sql("generate/sql/candidates.sql"))
+    rules = [(k, r, catalogue.part(r.part_id)) for k, r in enumerate(catalogue.rules)]
+    con.executemany("insert into gen_rules values (?, ?, ?, ?, ?, ?)",
+                    [[k, r.view, p.id, p.object_type, r.department, r.id] for k, r, p in rules])
+    for view in sorted({r.view for _, r, _ in rules}):
+        con.execute(candidates_sql(view, [(k, r.sql()) for k, r, _ in rules if r.view == view]))
+    con.execute(read_sql("generate/sql/instruction_candidates.sql"))
     con.execute(read_sql("generate/sql/merge_candidates.sql"))
     con.execute(read_sql("generate/sql/suppress.sql"))
     con.execute(read_sql("generate/sql/issue.sql"))
@@ -111,16 +98,11 @@ def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date)
         con.execute("delete from ops.tasks where run_date = ?", [run_date])
         con.execute("delete from ops.generation_stats where run_date = ?", [run_date])
         con.execute("delete from ops.generation_quarantine where run_date = ?", [run_date])
-        import pyarrow as pa
-
-        assignment = pa.table({  # noqa: F841 - read by name from SQL (DuckDB replacement scan)
-            "task_id": pa.array([a[0] for a in assignments], pa.string()),
-            "officer_id": pa.array([a[1] for a in assignments], pa.string()),
-            "flagged": pa.array([a[2] for a in assignments], pa.bool_()),
-        })
-        con.register("gen_assignment_arrow", assignment)
-        con.execute("create or replace temp table gen_assignment as select * from gen_assignment_arrow")
-        con.unregister("gen_assignment_arrow")
+        con.execute(
+            "create or replace temp table gen_assignment as "
+            "select unnest(?::varchar[]) as task_id, unnest(?::varchar[]) as officer_id, unnest(?::boolean[]) as flagged",
+            [[a[0] for a in assignments], [a[1] for a in assignments], [a[2] for a in assignments]],
+        )
         con.execute(read_sql("generate/sql/store_tasks.sql"))
         con.execute("commit")
     except BaseException:
@@ -138,6 +120,27 @@ def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date)
     result = GenerationResult(run_date, *[int(v) for v in totals])
     log.info("generation %s: %s", run_date, result)
     return result
+
+
+def candidates_sql(view: str, predicates: list[tuple[int, str]]) -> str:
+    """One scan of a rule view for all of its rules: each row lists the rules it meets.
+
+    The view name and the predicates are catalogue code (schema-validated, checked against empty
+    views by ``check_predicates``), never feed data. A predicate that is NULL does not match, as in
+    ``where``.
+    """
+    hits = ",\n        ".join(f"case when ({sql}) then {k} end" for k, sql in predicates)
+    return f"""
+insert into gen_candidates
+select r.standard_part_id, r.object_type, v.object_id, r.department, r.rule_id, null, v.community_id, v.station_id
+from (
+    select object_id, community_id, station_id, unnest(list_filter([
+        {hits}
+    ], lambda k: k is not null)) as k
+    from {view}
+) as v
+join gen_rules as r on r.k = v.k
+"""
 
 
 def _assign(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bool]]:

@@ -22,7 +22,8 @@ alerts as (
 venues as (
     select v.venue_id, c.station_id from ops.venues as v join ops.communities as c on c.community_id = v.community_id
 )
-select count(*) from houses
+-- occupied houses: reading n keeps the per-house aggregate (a bare count(*) let DuckDB drop it)
+select count(*) filter (where n > 0) from houses
 union all select count(*) from alerts
 union all select count(*) from venues
 union all select count(*) from persons where moved_in_on >= $run_date - 6;
