@@ -206,12 +206,23 @@ def test_airflow_dags_test_runs_the_same_night(city, cli_run, tmp_path):
     assert airflow_q == cli_q
 
 
-def test_report_index_links_the_report_and_the_dbt_docs(cli_run):
+def test_report_index_links_the_report_the_dbt_docs_and_the_gx_data_docs(cli_run):
     warehouse, _, _ = cli_run
     docs = warehouse / "dbt_docs" / "index.html"
     assert docs.exists() and "fct_tasks" in docs.read_text(encoding="utf-8")
     index = (warehouse / "reports" / "index.html").read_text(encoding="utf-8")
     assert "dbt_docs/index.html" in index
+    assert 'href="../gx_docs/index.html"' in index and (warehouse / "gx_docs" / "index.html").exists()
+    # One GX Data Docs page per gate outcome of every run date, each listed in the site's index.
+    con = duckdb.connect(str(warehouse / "operational.duckdb"), read_only=True)
+    recorded = {(str(d), g) for d, g in con.execute("select run_date, gate from ingest.gate_results").fetchall()}
+    con.close()
+    pages = json.loads((warehouse / "gx_docs" / "manifest.json").read_text(encoding="utf-8"))["validations"]
+    assert {(p["run_date"], p["gate"]) for p in pages} == recorded
+    assert {str(date(2026, 10, 1 + d)) for d in range(DAYS)} == {d for d, _ in recorded}
+    gx_index = (warehouse / "gx_docs" / "index.html").read_text(encoding="utf-8")
+    for p in pages:
+        assert (warehouse / "gx_docs" / p["page"]).exists() and f'href="{p["page"]}"' in gx_index
     assert (warehouse / "reports" / date(2026, 10, DAYS).isoformat() / "leadership.html").exists()
     assert (warehouse / "reports" / "latest.html").exists()
 
@@ -244,7 +255,8 @@ def test_no_personal_data_in_reports_docs_or_the_analyst_file(cli_run):
 
     warehouse, _, _ = cli_run
     ids, phones, names = known_persons(warehouse / "operational.duckdb")
-    pages = [*warehouse.glob("reports/**/*.html"), warehouse / "dbt_docs" / "index.html"]
-    assert len(pages) >= 3
+    pages = [*warehouse.glob("reports/**/*.html"), warehouse / "dbt_docs" / "index.html",
+             *warehouse.glob("gx_docs/**/*.html")]
+    assert len(pages) >= 3 + 20
     assert scan_files(pages, names, ids, phones) == []
     assert scan_duckdb(warehouse / "analytics.duckdb", names, ids, phones) == []

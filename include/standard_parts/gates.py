@@ -2,15 +2,18 @@
 
 A failed gate raises :class:`GateFailure` naming the gate, the expectation and example values, so
 the Airflow task fails and nothing downstream runs. Example values of personal-data columns (listed
-in a suite's ``meta.pii_columns``) are masked before they reach a message or a log.
+in a suite's ``meta.pii_columns``) are masked in the validation result itself, before they reach a
+message, a log or the GX Data Docs that :func:`record` updates (see :mod:`standard_parts.gx_docs`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import numbers
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +34,8 @@ class GateOutcome:
     evaluated: int
     failed: int
     summary: str
+    suite: dict | None = field(default=None, repr=False, compare=False)
+    result: object = field(default=None, repr=False, compare=False)  # masked GX validation result
 
 
 def load_suite(settings: Settings, name: str) -> dict:
@@ -74,17 +79,14 @@ def validate_frame(suite: dict, frame, parameters: dict | None = None) -> GateOu
     gx_suite = ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(gx_suite, expectation_parameters=parameters or {})
-    pii = set(suite.get("meta", {}).get("pii_columns", []))
+    mask_result(result, set(suite.get("meta", {}).get("pii_columns", [])))
     problems = []
     for r in result.results:
         if r.success:
             continue
         cfg = r.expectation_config
         kwargs = {k: v for k, v in cfg.kwargs.items() if k != "batch_id"}
-        column = kwargs.get("column")
         examples = (r.result or {}).get("partial_unexpected_list") or []
-        if column in pii:
-            examples = [mask(v) for v in examples]
         observed = (r.result or {}).get("observed_value")
         count = (r.result or {}).get("unexpected_count")
         detail = f"{cfg.type}({json.dumps(kwargs, ensure_ascii=False, default=str)})"
@@ -95,15 +97,80 @@ def validate_frame(suite: dict, frame, parameters: dict | None = None) -> GateOu
         if r.exception_info and r.exception_info.get("raised_exception"):
             detail += f": error {r.exception_info.get('exception_message')}"
         problems.append(detail)
-    return GateOutcome(suite["name"], bool(result.success), len(result.results), len(problems), "; ".join(problems))
+    return GateOutcome(suite["name"], bool(result.success), len(result.results), len(problems), "; ".join(problems),
+                       suite=suite, result=result)
+
+
+# Result entries that hold values of the column (not counts or shares).
+_VALUE_LISTS = ("partial_unexpected_list", "unexpected_list", "partial_unexpected_index_list",
+                "unexpected_index_list", "unexpected_rows")
+
+
+def mask_result(result, pii: set[str]) -> None:
+    """Mask, in place, every value an expectation on a personal-data column reports (example
+    values, value counts, observed values, errors), so no message, log or page shows one."""
+    if not pii:
+        return
+    for r in result.results:
+        kwargs = r.expectation_config.kwargs if r.expectation_config is not None else {}
+        columns = {kwargs.get(k) for k in ("column", "column_A", "column_B")} | set(kwargs.get("column_list") or [])
+        if not columns & pii:
+            continue
+        details = r.result or {}
+        for key in _VALUE_LISTS:
+            if isinstance(details.get(key), list):
+                details[key] = [v if isinstance(v, numbers.Number) and key.endswith("index_list") else _mask_deep(v)
+                                for v in details[key]]
+        if isinstance(details.get("partial_unexpected_counts"), list):
+            details["partial_unexpected_counts"] = [
+                {**c, "value": _mask_deep(c.get("value"))} if isinstance(c, dict) else _mask_deep(c)
+                for c in details["partial_unexpected_counts"]]
+        if isinstance(details.get("observed_value"), str | list | tuple | dict):
+            details["observed_value"] = _mask_deep(details["observed_value"])
+        if isinstance(details.get("details"), dict):
+            details["details"] = _mask_deep(details["details"])
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            r.exception_info["exception_message"] = "error on a personal-data column (message withheld)"
+            r.exception_info["exception_traceback"] = None
+
+
+def _mask_deep(value):
+    if value is None or isinstance(value, bool | float):  # numbers with a fraction are no ids or phones
+        return value
+    if isinstance(value, dict):
+        return {k: _mask_deep(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_deep(v) for v in value]
+    return mask(value)
 
 
 def record(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
+    """Keep the outcome in ``ingest.gate_results`` and add its page to the GX Data Docs of the
+    warehouse the operational store ``con`` lives in (``<warehouse>/gx_docs``)."""
     con.execute(
         "insert or replace into ingest.gate_results values (?, ?, ?, ?, ?, ?, ?)",
         [run_date, outcome.gate, outcome.success, outcome.evaluated, outcome.failed, outcome.summary,
          datetime.now(UTC)],
     )
+    _publish_docs(con, run_date, outcome)
+
+
+def _publish_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
+    """Best effort: the docs are a view of the outcome just recorded; a gate never fails for them."""
+    if outcome.result is None or outcome.suite is None:
+        return
+    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    if not row or not row[0]:
+        return  # an in-memory store (tests): no warehouse folder to write into
+    from . import gx_docs
+
+    started = time.perf_counter()
+    try:
+        gx_docs.publish(Path(row[0]).parent, run_date, outcome.gate, outcome.suite, outcome.result)
+    except Exception:
+        log.warning("could not update the GX Data Docs for gate %s", outcome.gate, exc_info=True)
+        return
+    log.debug("GX Data Docs page of %s written (%.2f s)", outcome.gate, time.perf_counter() - started)
 
 
 def enforce(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome, context: str) -> None:
