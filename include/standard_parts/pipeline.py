@@ -56,7 +56,7 @@ def publish(settings: Settings, run_date: date) -> dict:
     """Build every officer's package and deliver it to the configured target (ledger-tracked)."""
     from .generate.engine import prepare
     from .publish import publish_packages
-    from .publish.packages import build_packages
+    from .publish.packages import iter_packages
 
     if not settings.publish:
         log.info("publish: no target configured (STANDARD_PARTS_PUBLISH / --publish); skipped")
@@ -66,8 +66,9 @@ def publish(settings: Settings, run_date: date) -> dict:
 
         register_udf(con, settings.key_bytes)
         prepare(con, settings, run_date)
-        packages = build_packages(con, settings, run_date)
-        result = publish_packages(con, packages, settings.publish)
+        # a generator: packages are built a chunk of officers at a time and parked on disk until sent
+        packages = iter_packages(con, settings, run_date)
+        result = publish_packages(con, packages, settings.publish, spool_dir=str(settings.warehouse))
     return {"target": result.target, "total": result.total, "delivered_now": result.delivered_now,
             "already_delivered": result.already_delivered}
 

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 from .transports import (
     DeliveryOutcome,
     ManifestEntry,
+    PackageSpool,
     PreparedPackage,
+    SpooledPackage,
     Transport,
     canonical_target,
     make_transport,
@@ -186,8 +188,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _prepare_all(packages: Iterable[Mapping[str, Any]]) -> list[PreparedPackage]:
-    by_id: dict[str, PreparedPackage] = {}
+def _prepare_all(packages: Iterable[Mapping[str, Any]], spool: PackageSpool) -> list[SpooledPackage]:
+    """Validate and serialise every package (bodies go to the spool), refusing duplicates."""
+    by_id: dict[str, SpooledPackage] = {}
     by_officer_day: dict[tuple[str, str], str] = {}
     for raw in packages:
         pkg = prepare_package(raw)
@@ -201,12 +204,12 @@ def _prepare_all(packages: Iterable[Mapping[str, Any]]) -> list[PreparedPackage]
             raise ValueError(
                 f"officer {pkg.officer_id!r} has two packages for {pkg.run_date}: {other!r} and {pkg.package_id!r}"
             )
-        by_id[pkg.package_id] = pkg
+        by_id[pkg.package_id] = spool.keep(pkg)
     return list(by_id.values())
 
 
 def _check_and_register(
-    con: duckdb.DuckDBPyConnection, key: str, prepared: Sequence[PreparedPackage]
+    con: duckdb.DuckDBPyConnection, key: str, prepared: Sequence[PreparedPackage | SpooledPackage]
 ) -> set[str]:
     """Refuse content changes of (possibly) sent packages; insert new rows as pending.
 
@@ -215,7 +218,7 @@ def _check_and_register(
     ids = [p.package_id for p in prepared]
     existing = {row[0]: row[1:] for row in con.execute(_SELECT_EXISTING, [key, ids]).fetchall()}
     conflicts: list[str] = []
-    changed_unsent: list[PreparedPackage] = []
+    changed_unsent: list[PreparedPackage | SpooledPackage] = []
     delivered: set[str] = set()
     for pkg in prepared:
         if pkg.package_id not in existing:
@@ -265,7 +268,7 @@ def _record(con: duckdb.DuckDBPyConnection, key: str, outcome: DeliveryOutcome) 
 
 
 def _deliver_all(
-    con: duckdb.DuckDBPyConnection, key: str, transport: Transport, to_send: Sequence[PreparedPackage]
+    con: duckdb.DuckDBPyConnection, key: str, transport: Transport, to_send: Sequence[PreparedPackage | SpooledPackage]
 ) -> list[DeliveryOutcome]:
     """Deliver through the transport; the ledger is written here, on the calling thread only."""
     outcomes: list[DeliveryOutcome] = []
@@ -328,11 +331,16 @@ def _finish_run_dates(
 
 def publish_packages(
     con: duckdb.DuckDBPyConnection,
-    packages: Sequence[Mapping[str, Any]],
+    packages: Iterable[Mapping[str, Any]],
     target: str,
     transport: Transport | None = None,
+    spool_dir: str | None = None,
 ) -> PublishResult:
     """Deliver every package not yet delivered to ``target``; record each outcome in the ledger.
+
+    ``packages`` may be a generator (``packages.iter_packages``): each is validated and serialised as
+    it comes, its body parked in a temporary file (in ``spool_dir``), so memory holds only ids and
+    hashes; nothing is sent before every package has been validated and registered.
 
     Raises ValueError for invalid packages (before anything is written), PackageConflictError if a
     package id was already (possibly) sent with different content, and PublishError after recording
@@ -342,20 +350,21 @@ def publish_packages(
     key = canonical_target(target)
     if transport is not None and transport.target != key:
         raise ValueError(f"transport is for {transport.target}, not for target {key}")
-    prepared = _prepare_all(packages)
-    if not prepared:
-        return PublishResult(target=key, total=0, delivered_now=0, already_delivered=0, failed=0, pending=0)
-    already = _check_and_register(con, key, prepared)
-    to_send = [p for p in prepared if p.package_id not in already]
+    with PackageSpool(spool_dir) as spool:
+        prepared = _prepare_all(packages, spool)
+        if not prepared:
+            return PublishResult(target=key, total=0, delivered_now=0, already_delivered=0, failed=0, pending=0)
+        already = _check_and_register(con, key, prepared)
+        to_send = [p for p in prepared if p.package_id not in already]
 
-    owned = transport is None
-    transport = transport or make_transport(target)
-    try:
-        outcomes = _deliver_all(con, key, transport, to_send)
-        manifest_errors = _finish_run_dates(con, key, transport, (p.run_date for p in prepared))
-    finally:
-        if owned:
-            transport.close()
+        owned = transport is None
+        transport = transport or make_transport(target)
+        try:
+            outcomes = _deliver_all(con, key, transport, to_send)
+            manifest_errors = _finish_run_dates(con, key, transport, (p.run_date for p in prepared))
+        finally:
+            if owned:
+                transport.close()
 
     failures = tuple(
         Failure(o.package_id, o.status, o.status_code, o.error)

@@ -24,11 +24,12 @@ import logging
 import os
 import re
 import ssl
+import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -82,6 +83,62 @@ class PreparedPackage:
     @property
     def bytes(self) -> int:
         return len(self.body)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.officer_id}.json"
+
+
+class PackageSpool:
+    """Prepared bodies parked in an unnamed temporary file while a run validates and registers every
+    package before sending any: memory then holds only ids and hashes (city scale: ~0.5 GB of
+    bodies). Reads are ``os.pread``, safe from the HTTP worker threads. Close it (or use ``with``)."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - closed by close()
+        self._end = 0
+
+    def keep(self, package: PreparedPackage) -> SpooledPackage:
+        self._file.write(package.body)
+        self._file.flush()
+        spooled = SpooledPackage(package.package_id, package.officer_id, package.run_date, package.sha256,
+                                 package.task_count, self, self._end, len(package.body))
+        self._end += len(package.body)
+        return spooled
+
+    def read(self, offset: int, size: int) -> bytes:
+        return os.pread(self._file.fileno(), size, offset)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> PackageSpool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class SpooledPackage:
+    """A :class:`PreparedPackage` whose body waits in a :class:`PackageSpool` (same interface)."""
+
+    package_id: str
+    officer_id: str
+    run_date: str
+    sha256: str
+    task_count: int
+    spool: PackageSpool = field(repr=False, compare=False)
+    offset: int = field(repr=False)
+    size: int = field(repr=False)
+
+    @property
+    def body(self) -> bytes:
+        return self.spool.read(self.offset, self.size)
+
+    @property
+    def bytes(self) -> int:
+        return self.size
 
     @property
     def file_name(self) -> str:

@@ -1,5 +1,6 @@
 -- Enablement facts per open task, one query per source (catalogue/schema.py ENABLEMENT_SOURCES).
--- Each returns task_id plus the source's fields; list sources return several rows per task.
+-- Each returns task_id plus the source's fields; list sources return several rows per task, in
+-- the order given by _seq (packages.py keeps them in DuckDB and reads them officer by officer).
 
 -- name: rule_houses
 select t.task_id, v.* exclude (object_id, run_date)
@@ -25,14 +26,14 @@ join ops.houses as h on h.house_id = case when t.object_type = 'house' then t.ob
 where t.object_type in ('house', 'person');
 
 -- name: house_residents
-select t.task_id, p.name, p.gender, p.age_years, p.hukou_type, p.moved_in_on, p.phone, p.id_number
+select t.task_id, p.name, p.gender, p.age_years, p.hukou_type, p.moved_in_on, p.phone, p.id_number,
+       row_number() over (partition by t.task_id order by p.moved_in_on, p.id_number) as _seq
 from pkg_open_tasks as t
 join (
     select gp.*, pp.name
     from gen_persons as gp join ops.persons as pp on pp.id_number = gp.id_number
     where gp.status = 'active'
-) as p on t.object_type = 'house' and p.house_id = t.object_id
-order by t.task_id, p.moved_in_on, p.id_number;
+) as p on t.object_type = 'house' and p.house_id = t.object_id;
 
 -- name: persons
 select t.task_id, pp.name, gp.gender, gp.age_years, gp.phone, gp.hukou_type, gp.moved_in_on, gp.id_number
@@ -43,12 +44,12 @@ join ops.persons as pp on pp.id_number = gp.id_number;
 -- name: alerts
 select t.task_id, a.alert_type, a.risk_level,
        strftime(timezone('Asia/Shanghai', a.raised_at), '%Y-%m-%dT%H:%M:%S+08:00') as raised_at,
-       a.amount_at_risk_cny
+       a.amount_at_risk_cny,
+       row_number() over (partition by t.task_id order by a.raised_at, m.alert_id) as _seq
 from pkg_open_tasks as t
 join gen_alert_matches as m on t.object_type = 'person' and m.person_id = t.object_id
 join ops.alerts as a on a.alert_id = m.alert_id and a.file_date = m.file_date
-where m.raised_on = t.run_date and m.file_date = t.run_date
-order by t.task_id, raised_at, m.alert_id;
+where m.raised_on = t.run_date and m.file_date = t.run_date;
 
 -- name: venues
 select t.task_id, v.venue_name, v.venue_type, v.license_no, v.license_expiry, v.last_inspected_on,
@@ -61,10 +62,10 @@ from pkg_open_tasks as t join ops.communities as c on c.community_id = t.communi
 
 -- name: instruction
 select t.task_id, i.instruction_id, i.department, i.reason,
-       strftime(timezone('Asia/Shanghai', i.issued_at), '%Y-%m-%dT%H:%M:%S+08:00') as issued_at
+       strftime(timezone('Asia/Shanghai', i.issued_at), '%Y-%m-%dT%H:%M:%S+08:00') as issued_at,
+       row_number() over (partition by t.task_id order by i.instruction_id) as _seq
 from pkg_open_tasks as t
-join ops.instructions as i on list_contains(t.instruction_ids, i.instruction_id) and i.file_date = t.run_date
-order by t.task_id, i.instruction_id;
+join ops.instructions as i on list_contains(t.instruction_ids, i.instruction_id) and i.file_date = t.run_date;
 
 -- name: task
 select

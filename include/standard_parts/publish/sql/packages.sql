@@ -31,11 +31,13 @@ select distinct officer_id from (
 order by officer_id;
 
 -- name: business
+-- One chunk of officers at a time ($first_officer .. $last_officer), so memory stays bounded.
 select task_id, officer_id, standard_part_id, object_type, object_key, priority, is_new, state,
        strftime(timezone('Asia/Shanghai', issued_at), '%Y-%m-%dT%H:%M:%S+08:00') as issued_at,
        strftime(timezone('Asia/Shanghai', due_at), '%Y-%m-%dT%H:%M:%S+08:00') as due_at,
        min_evidence, departments, rules, instruction_ids, object_id, object_type
 from pkg_open_tasks
+where officer_id between $first_officer and $last_officer
 order by officer_id, priority, due_at, task_id;
 
 -- name: work_code
