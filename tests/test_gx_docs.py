@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -123,12 +122,9 @@ def test_the_site_stays_bounded_and_a_rerun_replaces_its_page(settings):
     con = connect_ops(settings)
     try:
         days = [RUN + timedelta(days=i) for i in range(keep + 6)]
-        timings = []
         for day in days:
             for o in (outcome, files):
-                started = time.perf_counter()
                 record(con, day, o)
-                timings.append(time.perf_counter() - started)
         site = settings.warehouse / "gx_docs"
         pages = list(site.glob("validations/**/*.html"))
         assert len(pages) == 2 * keep
@@ -152,7 +148,6 @@ def test_the_site_stays_bounded_and_a_rerun_replaces_its_page(settings):
     assert [p for p in site.rglob(".*")] == [], "no temporary files left behind"
     assert len(_site_files(site)) <= 2 * keep + 4  # pages + 2 suite pages + index + manifest
     assert _broken_links(site) == []
-    assert sorted(timings)[len(timings) // 2] < 0.5, f"docs add {max(timings):.2f} s at most per gate"
 
 
 def test_report_index_links_the_gx_data_docs(failed_site, tmp_path):
