@@ -588,7 +588,8 @@ TEXT_COLUMNS = {"stations": "station_name", "communities": "community_name", "of
 
 @pytest.mark.parametrize("entity", CSV_ENTITIES)
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=hostile_text(max_size=20).filter(lambda t: t.strip(" ") != ""),
+# blank after trimming Unicode whitespace (DuckDB trim() takes NBSP too) is missing_required, by design
+@given(text=hostile_text(max_size=20).filter(lambda t: t.strip() != ""),
        encoding=st.sampled_from(CSV_ENCODINGS), eol=st.sampled_from(EOLS))
 def test_any_text_survives_the_trip_into_the_warehouse(template, entity, text, encoding, eol):
     """A free-text column holding any characters at all (quoted, as RFC 4180 wants) is stored exactly."""

@@ -45,6 +45,13 @@ def load_suite(settings: Settings, name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):
+    """A query's rows as a pandas DataFrame by way of Arrow: for a 5.3M-row snapshot 1.4 s and
+    0.8 GB against 7.9 s and 2.5 GB for ``.df()`` (which builds Python strings first)."""
+    con.complete()  # a relation refuses to run while an earlier execute() result is unread
+    return con.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
+
+
 def suite_columns(suite: dict) -> list[str]:
     cols: list[str] = []
     for exp in suite["expectations"]:
@@ -64,7 +71,13 @@ def _batch_definition():
     """One ephemeral GX context per process: each gate validates its own DataFrame through it."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every pandas batch it hands out (an md5 over pd.util.hash_pandas_object,
+    # twice per validation) unless the frame's shallow size is over HASH_THRESHOLD (1 GB). The
+    # fingerprint is metadata nothing here reads, and it was 21 of the 21.5 s a 5.3M-row persons
+    # validation took (profiled with cProfile): skip it for every frame.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context.data_sources.add_pandas("gate").add_dataframe_asset("frame").add_batch_definition_whole_dataframe(

@@ -8,7 +8,7 @@ import duckdb
 
 from ..config import Settings
 from ..feeds import files_of
-from ..gates import enforce, load_suite, suite_columns, validate_frame
+from ..gates import enforce, load_suite, read_frame, suite_columns, validate_frame
 from .loader import FileResult
 
 
@@ -23,9 +23,9 @@ def gate_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run
         if not exists:
             continue  # an incremental feed that has never delivered a file: nothing to check
         if spec.kind == "snapshot":
-            frame = con.execute(f"select {columns} from ops.{spec.entity}").df()
+            frame = read_frame(con, f"select {columns} from ops.{spec.entity}")
         else:
-            frame = con.execute(f"select {columns} from ops.{spec.entity} where file_date = ?", [run_date]).df()
+            frame = read_frame(con, f"select {columns} from ops.{spec.entity} where file_date = ?", [run_date])
         enforce(con, run_date, validate_frame(suite, frame), f"{feed}/{spec.entity} for {run_date}")
 
     files = [r for r in results if r.file is not None]

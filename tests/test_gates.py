@@ -1,0 +1,48 @@
+"""The GX gate plumbing: frames read by way of Arrow, and no per-batch fingerprint."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from standard_parts.gates import read_frame, validate_frame
+
+SUITE = {
+    "name": "test.persons",
+    "expectations": [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id_number"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "moved_in_on"}},
+    ],
+    "meta": {"pii_columns": ["id_number"]},
+}
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    c.execute("""create table persons as select * from (values
+        ('350203199001011010', date '2020-01-01', timestamptz '2026-10-01 08:00:00+08'),
+        ('350203199001011117', date '2021-02-03', null),
+        ('350203199001011117', null, timestamptz '2026-10-02 09:30:00+08')) as t(id_number, moved_in_on, seen_at)""")
+    yield c
+    c.close()
+
+
+def test_read_frame_equals_df_and_survives_an_unread_result(con):
+    con.execute("select * from range(10)")  # an unfinished DB-API result on the connection
+    frame = read_frame(con, "select * from persons where id_number like ? order by all", ["35%"])
+    expected = con.execute("select * from persons where id_number like ? order by all", ["35%"]).df()
+    assert frame.astype(object).where(frame.notna(), None).values.tolist() == \
+        expected.astype(object).where(expected.notna(), None).values.tolist()
+
+
+def test_gates_find_failures_without_fingerprinting_the_batch(con, monkeypatch):
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def fingerprint(_df):
+        raise AssertionError("GX fingerprinted the batch (an md5 over every row)")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
+    outcome = validate_frame(SUITE, read_frame(con, "select * from persons"))
+    assert not outcome.success and outcome.failed == 2
+    assert "350203199001011117" not in outcome.summary  # the pii column's examples are masked
+    assert "350*************17" in outcome.summary
