@@ -1,8 +1,10 @@
 """Scan what leaves the operational store for personal data: DuckDB files, HTML, notebooks, logs.
 
 Finds 18-character id numbers with a valid check character, 11-digit mobile numbers, and any
-name/id number/phone of the persons on file (read from the operational store). Used by the tests
-and by operators (`standard-parts pii-scan`).
+name/id number/phone of the persons on file (read from the operational store), including values on
+file in shapes the patterns miss (the wrong-length id number or malformed phone of a quarantined
+row). ``scan_paths`` walks folders (log folders, captured output). Used by the tests and by
+operators (`standard-parts pii-scan`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,13 @@ import duckdb
 
 from .idnumber import is_valid_id_number
 
-ID_PATTERN = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9X])")
-PHONE_PATTERN = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Not the decimals of a number: a logged share like 0.004757373929590866 is no id number.
+_START = r"(?<![0-9])(?<![0-9]\.)"
+ID_PATTERN = re.compile(_START + r"[0-9]{17}[0-9X](?![0-9X])")
+PHONE_PATTERN = re.compile(_START + r"1[3-9][0-9]{9}(?![0-9])")
+# Any run of digits (an id number may end in X): compared with the values on file, so a bad id
+# number or phone of a quarantined row is found too, whatever its length or check character.
+DIGIT_RUN = re.compile(_START + r"[0-9]{5,}[0-9Xx]?(?![0-9Xx])")
 
 
 @dataclass(frozen=True)
@@ -47,12 +54,23 @@ def known_persons(ops_path: Path, limit_names: int = 200_000) -> tuple[set[str],
 def scan_text(text: str, where: str, names: Iterable[str] = (), ids: set[str] | None = None,
               phones: set[str] | None = None) -> list[Finding]:
     findings = []
+    found: set[tuple[int, int]] = set()
     for m in ID_PATTERN.finditer(text):
         if is_valid_id_number(m.group()) or (ids and m.group() in ids):
             findings.append(Finding(where, "id_number", _mask(m.group())))
+            found.add(m.span())
     for m in PHONE_PATTERN.finditer(text):
         if phones is None or m.group() in phones:
             findings.append(Finding(where, "phone", _mask(m.group())))
+            found.add(m.span())
+    if ids or phones:
+        for m in DIGIT_RUN.finditer(text):
+            if m.span() in found:
+                continue
+            if ids and m.group() in ids:
+                findings.append(Finding(where, "id_number", _mask(m.group())))
+            elif phones and m.group() in phones:
+                findings.append(Finding(where, "phone", _mask(m.group())))
     for name in names:
         if name in text:
             findings.append(Finding(where, "name", _mask(name)))
@@ -96,3 +114,12 @@ def scan_files(paths: Iterable[Path], names: Iterable[str] = (), ids: set[str] |
         text = path.read_text(encoding="utf-8", errors="replace")
         findings.extend(scan_text(text, str(path), names, ids, phones))
     return findings
+
+
+def scan_paths(paths: Iterable[Path], names: Iterable[str] = (), ids: set[str] | None = None,
+               phones: set[str] | None = None) -> list[Finding]:
+    """Every file under ``paths`` (files, or folders walked recursively, e.g. a log folder), as text."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    return scan_files(files, names, ids, phones)
