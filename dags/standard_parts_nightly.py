@@ -7,7 +7,8 @@ date*): it ingests every feed behind its quality gate, generates the standard-pa
 the officers' completions, rebuilds the analyst file `analytics.duckdb` with dbt (checked, then
 swapped in atomically) and writes the Chinese leadership report.
 
-* Each feed is one task; a failed gate fails its task and nothing downstream runs.
+* Each feed is one task; a failed gate fails its task at once (no retries: the data will not
+  change by retrying) and nothing downstream runs.
 * Every task that writes DuckDB runs in the `duckdb_writer` pool (one slot).
 * Trigger with `{"run_date": "YYYY-MM-DD"}` to (re)run a date; a re-run replaces that date's load.
 * Logic lives in the `standard_parts` package; this file only declares the graph.
@@ -19,7 +20,14 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
-from standard_parts.orchestration import OWNER, TAGS, TIMEZONE, WRITER_POOL, resolve_run_date
+from standard_parts.orchestration import (
+    OWNER,
+    TAGS,
+    TIMEZONE,
+    WRITER_POOL,
+    gate_failures_fail_the_task,
+    resolve_run_date,
+)
 
 ANALYTICS = Asset("standard_parts://warehouse/analytics.duckdb")
 
@@ -37,7 +45,8 @@ def ingest(feed: str) -> list[dict]:
     from standard_parts.config import Settings
     from standard_parts.pipeline import ingest as ingest_feed
 
-    results = ingest_feed(Settings(), feed, date.fromisoformat(_run_date()))
+    with gate_failures_fail_the_task():
+        results = ingest_feed(Settings(), feed, date.fromisoformat(_run_date()))
     # XCom carries counts only: no row content.
     return [{k: str(v) for k, v in r.items()} for r in results]
 
@@ -51,7 +60,8 @@ def ingest_completions(final: bool) -> list[dict]:
     from standard_parts.config import Settings
     from standard_parts.pipeline import completions
 
-    results = completions(Settings(), date.fromisoformat(_run_date()), final=final)
+    with gate_failures_fail_the_task():
+        results = completions(Settings(), date.fromisoformat(_run_date()), final=final)
     return [{k: str(v) for k, v in r.items()} for r in results]
 
 
@@ -74,7 +84,8 @@ def gate_tasks() -> None:
     from standard_parts.config import Settings
     from standard_parts.pipeline import gate_generated
 
-    gate_generated(Settings(), date.fromisoformat(_run_date()))
+    with gate_failures_fail_the_task():
+        gate_generated(Settings(), date.fromisoformat(_run_date()))
 
 
 @task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
@@ -96,7 +107,8 @@ def build_analytics() -> str:
     from standard_parts.config import Settings
     from standard_parts.pipeline import build_analytics as build
 
-    return build(Settings(), date.fromisoformat(_run_date()))
+    with gate_failures_fail_the_task():  # the marts gate
+        return build(Settings(), date.fromisoformat(_run_date()))
 
 
 @task

@@ -61,3 +61,26 @@ def test_dag_file_imports_nothing_heavy(path):
                          env={"AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PATH": "/usr/bin:/bin",
                               "AIRFLOW_HOME": str(path.parent.parent / ".pytest_cache" / "airflow")})
     assert out.stdout.strip() == "", f"{path.name} imports {out.stdout.strip()} at parse time"
+
+
+def test_a_failed_gate_fails_the_task_without_retries():
+    """Retrying bad data only delays the alarm: a GateFailure becomes AirflowFailException (no
+    retry); any other error stays as it is (retried by the DAG's policy)."""
+    from airflow.sdk.exceptions import AirflowFailException
+    from standard_parts.ingest.errors import GateFailure, UnreadableFile
+    from standard_parts.orchestration import gate_failures_fail_the_task
+
+    for failure in (GateFailure("ingest.persons", "2 expectation(s) failed"),
+                    UnreadableFile("org", "org/2026-10-01/stations.csv", 3, "header")):
+        with pytest.raises(AirflowFailException, match=r"^\[gate ") as info:
+            with gate_failures_fail_the_task():
+                raise failure
+        assert info.value.__cause__ is failure
+    with pytest.raises(OSError):
+        with gate_failures_fail_the_task():
+            raise OSError("disk full")
+
+
+def test_every_gated_task_fails_fast():
+    source = (DAGS / "standard_parts_nightly.py").read_text()
+    assert source.count("with gate_failures_fail_the_task():") == 4  # feeds, completions, tasks, marts

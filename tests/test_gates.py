@@ -46,3 +46,11 @@ def test_gates_find_failures_without_fingerprinting_the_batch(con, monkeypatch):
     assert not outcome.success and outcome.failed == 2
     assert "350203199001011117" not in outcome.summary  # the pii column's examples are masked
     assert "350*************17" in outcome.summary
+
+
+def test_personal_columns_are_masked_even_when_a_suite_forgets_them(con):
+    suite = {"name": "test.names", "expectations": [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "name", "value_set": ["张三"]}}]}
+    frame = read_frame(con, "select '李四光' as name")
+    outcome = validate_frame(suite, frame)
+    assert not outcome.success and "李四光" not in outcome.summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
+from datetime import date
 
 import pytest
 from pydantic import ValidationError
@@ -58,3 +59,27 @@ def test_second_writer_waits_then_refuses_clearly(tmp_path):
             pass
     finally:
         holder.kill()
+
+
+def test_pii_scan_command_finds_persons_on_file_and_masks_them(settings, tmp_path):
+    from builders import Landing
+    from standard_parts.cli import app
+    from standard_parts.pipeline import ingest
+    from typer.testing import CliRunner
+
+    land = Landing.small_city(settings.landing)
+    land.write(date(2026, 10, 10))
+    ingest(settings, "org", date(2026, 10, 10))
+    ingest(settings, "population", date(2026, 10, 10))
+    person = land.rows["persons"][0]
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "clean.log").write_text("gate ingest.persons passed (6 expectations)\n", encoding="utf-8")
+    runner = CliRunner()
+    clean = runner.invoke(app, ["pii-scan", str(logs), "--warehouse", str(settings.warehouse)])
+    assert clean.exit_code == 0, clean.output
+    (logs / "task.log").write_text(f"row rejected: {person['id_number']} {person['phone']}\n", encoding="utf-8")
+    found = runner.invoke(app, ["pii-scan", str(logs), "--warehouse", str(settings.warehouse)])
+    assert found.exit_code == 1, found.output
+    assert "task.log" in found.output and "id_number" in found.output and "phone" in found.output
+    assert person["id_number"] not in found.output and person["phone"] not in found.output

@@ -168,6 +168,29 @@ def demo_cmd(
     print_results(settings)
 
 
+@app.command("pii-scan")
+def pii_scan_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (logs, reports, notebooks, *.duckdb)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Look for id numbers, phones and names of the persons on file in what leaves the operational
+    store. Prints masked findings; exits 1 if there are any."""
+    from .pii_scan import known_persons, scan_duckdb, scan_paths
+
+    settings = _settings(warehouse=warehouse)
+    ids, phones, names = known_persons(settings.ops_path)
+    findings = []
+    for path in paths:
+        if path.is_file() and path.suffix == ".duckdb":
+            findings += scan_duckdb(path, names, ids, phones)
+        else:
+            findings += scan_paths([path], names, ids, phones)
+    for f in findings:
+        console.print(f"{f.where}: {f.kind} {f.excerpt}")
+    console.print(f"{len(findings)} finding(s) in {len(paths)} path(s) against {len(ids):,} persons on file")
+    raise typer.Exit(1 if findings else 0)
+
+
 @app.command("bench")
 def bench_cmd(
     residents: Annotated[int, typer.Option(min=1000)] = 5_300_000,

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+# Columns that hold personal data wherever they appear: masked in every suite, even one that
+# forgets to list them in meta.pii_columns.
+PERSONAL_COLUMNS = frozenset({"id_number", "phone", "name", "owner_id_number", "person_id"})
+
+
 @dataclass
 class GateOutcome:
     gate: str
@@ -92,7 +97,7 @@ def validate_frame(suite: dict, frame, parameters: dict | None = None) -> GateOu
     gx_suite = ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(gx_suite, expectation_parameters=parameters or {})
-    mask_result(result, set(suite.get("meta", {}).get("pii_columns", [])))
+    mask_result(result, set(suite.get("meta", {}).get("pii_columns", [])) | PERSONAL_COLUMNS)
     problems = []
     for r in result.results:
         if r.success:

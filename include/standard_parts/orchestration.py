@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,3 +25,18 @@ def resolve_run_date(logical_date: datetime | None, override: str | None) -> dat
     if logical_date is None:
         raise ValueError("no logical date and no run_date param")
     return logical_date.astimezone(ZoneInfo(TIMEZONE)).date() - timedelta(days=1)
+
+
+@contextmanager
+def gate_failures_fail_the_task() -> Iterator[None]:
+    """A failed quality gate is a fact about the data, not a transient fault: retrying it would
+    only delay the alarm (the DAG retries other failures twice, 5 minutes apart). Fail the task
+    at once, without retries; the message names the gate, the file and the line."""
+    from .ingest.errors import GateFailure
+
+    try:
+        yield
+    except GateFailure as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(str(exc)) from exc
