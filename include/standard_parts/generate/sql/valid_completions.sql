@@ -1,5 +1,8 @@
 -- Valid completions that landed on or before the run date (SPEC 6): outcome 'done' and every
 -- required step of the task's part done; a completion_id counts once (its first accepted copy).
+-- Completions of the run date's own tasks count from the next night on: a night generates and
+-- publishes before its post-generation completions pass accepts them, and a re-run of the night
+-- (after a crash late in it) must build the same tasks and byte-identical packages.
 -- Inputs: ops.completions (accepted rows of the completions feed), ops.tasks, gen_part_steps, gen_params.
 create or replace temp table gen_valid_completions as
 with landed as (
@@ -27,4 +30,5 @@ select
     l.handoff_department
 from landed as l
 where l.outcome = 'done'
-  and l.completion_id not in (select completion_id from missing);
+  and l.completion_id not in (select completion_id from missing)
+  and l.task_id not in (select t.task_id from ops.tasks as t, gen_params as g where t.run_date = g.run_date);
