@@ -185,9 +185,9 @@ def pii_scan_cmd(
             findings += scan_duckdb(path, names, ids, phones)
         else:
             findings += scan_paths([path], names, ids, phones)
-    for f in findings:
-        console.print(f"{f.where}: {f.kind} {f.excerpt}")
-    console.print(f"{len(findings)} finding(s) in {len(paths)} path(s) against {len(ids):,} persons on file")
+    for f in findings:  # one unwrapped line per finding: for grep and for the operator's log
+        typer.echo(f"{f.where}: {f.kind} {f.excerpt}")
+    typer.echo(f"{len(findings)} finding(s) in {len(paths)} path(s) against {len(ids):,} persons on file")
     raise typer.Exit(1 if findings else 0)
 
 

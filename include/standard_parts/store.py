@@ -76,13 +76,19 @@ def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
+def ops_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writing connection to the operational store; the caller holds ``warehouse_lock``."""
+    con = connect_ops(settings)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
 def ops_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    with warehouse_lock(settings):
-        con = connect_ops(settings)
-        try:
-            yield con
-        finally:
-            con.close()
+    with warehouse_lock(settings), ops_connection(settings) as con:
+        yield con
 
 
 def read_sql(relative: str) -> str:
