@@ -486,10 +486,13 @@ def crash_and_rerun(world: World, server: ForkServer, tmp_path: Path, day: date,
     rerun = time.monotonic() - started
     want, got = world.state(day), state(warehouse, outbox)
     assert got == want, f"seed {SEED}, {day}, kills: {described}\n{_diff(got, want)}"
-    # Not compared (nobody reads them) but worth knowing: what the killed nights left behind.
-    debris = sorted(p.relative_to(tmp_path).as_posix() for p in [*tmp_path.glob("tmp/*"), *warehouse.glob(".*"),
-                                                                 *outbox.glob("*/.*")] if p.suffix != ".lock")
-    print(f"seed {SEED}, {day}: killed {described}; re-run {rerun:.1f} s; left behind: {debris or 'nothing'}")
+    # Nothing the killed nights left behind survives the re-run: no normalised feed copy (personal
+    # data) in the scratch folder or the system temp dir, no marts build, no package temp file.
+    debris = sorted(p.relative_to(tmp_path).as_posix() for p in [
+        *tmp_path.glob("tmp/*"), *(warehouse / ".scratch").glob("*"), *warehouse.glob(".*"), *outbox.glob("*/.*"),
+    ] if p.suffix != ".lock" and p != warehouse / ".scratch")
+    print(f"seed {SEED}, {day}: killed {described}; re-run {rerun:.1f} s")
+    assert debris == [], f"left behind after the re-run: {debris}"
     assert [k.landed for k in kills] == [s.partition(":")[0] for s in stages]
     assert any(k.lock_held for k in kills)
     return kills

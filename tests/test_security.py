@@ -83,3 +83,17 @@ def test_pii_scan_command_finds_persons_on_file_and_masks_them(settings, tmp_pat
     assert found.exit_code == 1, found.output
     assert "task.log" in found.output and "id_number" in found.output and "phone" in found.output
     assert person["id_number"] not in found.output and person["phone"] not in found.output
+
+
+def test_taking_the_lock_sweeps_what_a_killed_run_left_in_scratch(settings):
+    """A killed ingest leaves a normalised copy of a feed (personal data) in the scratch folder;
+    the next holder of the writer lock removes it. Scratch lives in the warehouse, owner-only."""
+    from standard_parts.store import scratch_dir
+
+    leftover = scratch_dir(settings) / "ingest-abc123"
+    leftover.mkdir()
+    (leftover / "persons.csv").write_text("350203199001011010,张三\n", encoding="utf-8")
+    (scratch_dir(settings) / "analytics-build-x").mkdir()
+    assert oct(scratch_dir(settings).stat().st_mode & 0o777) == "0o700"
+    with warehouse_lock(settings):
+        assert list(scratch_dir(settings).iterdir()) == []

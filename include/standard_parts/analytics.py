@@ -32,7 +32,7 @@ import duckdb
 
 from .config import Settings
 from .ingest.errors import GateFailure
-from .store import configure, read_named_sql, warehouse_lock
+from .store import configure, read_named_sql, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ def build(settings: Settings, run_date: date) -> Path:
     with warehouse_lock(settings):
         if not settings.ops_path.exists():
             raise GateFailure(MARTS_GATE, f"no operational store at {settings.ops_path}: nothing to build from")
-        scratch = Path(tempfile.mkdtemp(prefix=".analytics-build-", dir=settings.warehouse))
-        new = final.with_name(f".{final.name}.new-{os.getpid()}")
+        scratch = Path(tempfile.mkdtemp(prefix="analytics-build-", dir=scratch_dir(settings)))
+        new = scratch / final.name  # same filesystem as final: os.replace is atomic
         try:
             build_db = scratch / BUILD_DB
             prepare_build_file(build_db, settings)

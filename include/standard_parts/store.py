@@ -11,10 +11,12 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
+from pathlib import Path
 
 import duckdb
 
@@ -25,8 +27,32 @@ log = logging.getLogger(__name__)
 SCHEMA_SQL = files("standard_parts") / "sql" / "ops_schema.sql"
 
 
+SCRATCH_DIR = ".scratch"
+
+
 class WarehouseBusy(RuntimeError):
     pass
+
+
+def scratch_dir(settings: Settings) -> Path:
+    """Working files of a stage (normalised feed copies, the marts build): inside the warehouse,
+    so they are as private as the operational store, and swept by the next holder of the lock."""
+    path = settings.warehouse / SCRATCH_DIR
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _sweep_scratch(settings: Settings) -> None:
+    """Called with the writer lock just taken: whatever is in the scratch folder was left by a run
+    that was killed (a normalised copy of a feed holds personal data), so it goes."""
+    path = settings.warehouse / SCRATCH_DIR
+    if path.is_dir():
+        for leftover in path.iterdir():
+            log.warning("removing %s, left by an interrupted run", leftover)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -53,6 +79,7 @@ def warehouse_lock(settings: Settings, wait_seconds: float = 600.0) -> Iterator[
         fh.write(f"pid {os.getpid()}")
         fh.flush()
         try:
+            _sweep_scratch(settings)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)

@@ -37,7 +37,7 @@ from ..feeds import COMPLETIONS, select_file
 from ..ingest.errors import UnreadableFile
 from ..ingest.loader import FileResult, register_file, store_quarantine
 from ..ingest.reader import MAX_FIELD_BYTES, normalise
-from ..store import read_sql
+from ..store import read_sql, scratch_dir
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def ingest_completions(con: duckdb.DuckDBPyConnection, settings: Settings, run_d
 
     path, file_date = selected
     display = path.relative_to(settings.landing).as_posix()
-    with tempfile.TemporaryDirectory(prefix="sp-completions-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="completions-", dir=scratch_dir(settings)) as tmp:
         normalised = normalise(spec, path, Path(tmp) / "completions.csv", display)
         _load_raw(con, normalised.path, display)
         _prepare(con, file_date)

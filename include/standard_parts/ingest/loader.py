@@ -18,7 +18,7 @@ import duckdb
 
 from ..config import Settings
 from ..feeds import FileSpec, files_of, select_file
-from ..store import read_sql
+from ..store import read_sql, scratch_dir
 from .errors import GateFailure, UnreadableFile
 from .reader import MAX_FIELD_BYTES, Normalised, normalise
 
@@ -101,7 +101,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
             log.info("%s: %s unchanged since its last validation; kept", spec.entity, display)
             return FileResult(spec.feed, spec.entity, display, file_date, *row, skipped=True)
 
-    with tempfile.TemporaryDirectory(prefix="sp-ingest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ingest-", dir=scratch_dir(settings)) as tmp:
         normalised = normalise(spec, path, Path(tmp) / f"{spec.entity}.csv", display)
         result = _validate_and_store(con, spec, normalised, display, file_date, fingerprint, lineage, run_date,
                                      rules_sql)

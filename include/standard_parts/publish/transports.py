@@ -354,6 +354,11 @@ class FolderTransport(Transport):
     def finish_run_date(self, run_date: str, entries: Sequence[ManifestEntry]) -> None:
         day = self.root / run_date
         day.mkdir(parents=True, exist_ok=True)
+        # Every package of the date is in place (writes are sequential): a temp file still here was
+        # left by a killed run. Consumers never read them (dot-prefixed, not *.json); tidy up.
+        for leftover in day.glob(".*.tmp-*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         write_atomic(day / MANIFEST_NAME, manifest_bytes(run_date, entries))
 
 
