@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# no local variables in tracebacks: packages and rows in scope hold residents' names
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 console = Console()
 
 LandingOpt = Annotated[Path, typer.Option("--landing", help="Landing folder <feed>/<YYYY-MM-DD>/<file>")]
