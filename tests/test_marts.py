@@ -9,6 +9,7 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -553,3 +554,18 @@ def test_a_failing_dbt_build_keeps_the_old_file(small, tmp_path):
     with pytest.raises(GateFailure, match=r"dbt build .*failed.*not_null_stg_ops__tasks_officer_id"):
         build(settings, date(2026, 10, 3))
     assert settings.analytics_path.read_bytes() == before
+
+
+def test_a_relative_warehouse_path_builds_docs_inside_the_warehouse(small, tmp_path, monkeypatch):
+    """The default settings (``data/warehouse``) are relative: the dbt docs must land in the
+    warehouse, and nothing under the dbt project (dbt resolves relative paths against it)."""
+    settings = copy_of(small, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    relative = settings.model_copy(update={"warehouse": settings.warehouse.relative_to(tmp_path)})
+    assert not relative.warehouse.is_absolute()
+    project = Path(relative.dbt_dir)
+    before = {p for p in project.rglob("*")}
+    build(relative, date(2026, 10, 3))
+    assert (settings.warehouse / "dbt_docs" / "index.html").stat().st_size > 100_000
+    assert {p for p in project.rglob("*") if "target" not in p.parts and "logs" not in p.parts} <= before
+    assert list((settings.warehouse / ".scratch").iterdir()) == []

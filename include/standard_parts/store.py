@@ -37,7 +37,8 @@ class WarehouseBusy(RuntimeError):
 def scratch_dir(settings: Settings) -> Path:
     """Working files of a stage (normalised feed copies, the marts build): inside the warehouse,
     so they are as private as the operational store, and swept by the next holder of the lock."""
-    path = settings.warehouse / SCRATCH_DIR
+    # Absolute: dbt resolves a relative --target-path against its project folder, not the cwd.
+    path = (settings.warehouse / SCRATCH_DIR).resolve()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
