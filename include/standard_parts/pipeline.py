@@ -14,7 +14,7 @@ from functools import partial
 
 from .config import Settings
 from .feeds import FEEDS
-from .store import ops_connection, ops_session, warehouse_lock
+from .store import ops_connection, ops_session, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def publish(settings: Settings, run_date: date) -> dict:
         prepare(con, settings, run_date)
         # a generator: packages are built a chunk of officers at a time and parked on disk until sent
         packages = iter_packages(con, settings, run_date)
-        result = publish_packages(con, packages, settings.publish, spool_dir=str(settings.warehouse))
+        result = publish_packages(con, packages, settings.publish, spool_dir=str(scratch_dir(settings)))
     return {"target": result.target, "total": result.total, "delivered_now": result.delivered_now,
             "already_delivered": result.already_delivered}
 

@@ -34,11 +34,16 @@ class WarehouseBusy(RuntimeError):
     pass
 
 
-def scratch_dir(settings: Settings) -> Path:
-    """Working files of a stage (normalised feed copies, the marts build): inside the warehouse,
-    so they are as private as the operational store, and swept by the next holder of the lock."""
+def _scratch_path(settings: Settings) -> Path:
     # Absolute: dbt resolves a relative --target-path against its project folder, not the cwd.
-    path = (settings.warehouse / SCRATCH_DIR).resolve()
+    return (settings.warehouse / SCRATCH_DIR).resolve()
+
+
+def scratch_dir(settings: Settings) -> Path:
+    """Working files of a stage (normalised feed copies, the marts build, the publish spool): inside
+    the warehouse, so they are as private as the operational store, and swept by the next holder of
+    the lock."""
+    path = _scratch_path(settings)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
@@ -46,7 +51,7 @@ def scratch_dir(settings: Settings) -> Path:
 def _sweep_scratch(settings: Settings) -> None:
     """Called with the writer lock just taken: whatever is in the scratch folder was left by a run
     that was killed (a normalised copy of a feed holds personal data), so it goes."""
-    path = settings.warehouse / SCRATCH_DIR
+    path = _scratch_path(settings)
     if path.is_dir():
         for leftover in path.iterdir():
             log.warning("removing %s, left by an interrupted run", leftover)
