@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from opsdata import D0, Ops, completion, local, query, steps_of, write_completions
 from standard_parts.completions import run_stage
-from standard_parts.ingest.errors import GateFailure
+from standard_parts.errors import GateFailure
 
 D1 = D0 + timedelta(days=1)
 D2 = D0 + timedelta(days=2)

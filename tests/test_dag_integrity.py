@@ -67,7 +67,7 @@ def test_a_failed_gate_fails_the_task_without_retries():
     """Retrying bad data only delays the alarm: a GateFailure becomes AirflowFailException (no
     retry); any other error stays as it is (retried by the DAG's policy)."""
     from airflow.sdk.exceptions import AirflowFailException
-    from standard_parts.ingest.errors import GateFailure, UnreadableFile
+    from standard_parts.errors import GateFailure, UnreadableFile
     from standard_parts.orchestration import gate_failures_fail_the_task
 
     for failure in (GateFailure("ingest.persons", "2 expectation(s) failed"),

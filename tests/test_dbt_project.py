@@ -109,13 +109,15 @@ def test_sources_only_in_staging_and_no_personal_columns(dbt_run):
     assert re.search(r"object_key as object_id", tasks_sql) and "    object_id," not in tasks_sql
 
 
-def test_profile_takes_paths_from_the_environment():
+def test_profile_takes_paths_from_the_vars():
+    """No environment variable is set around a build: the profile reads what run_dbt passes as --vars."""
     profile = yaml.safe_load((DBT / "profiles.yml").read_text())["standard_parts"]["outputs"]["build"]
     assert profile["type"] == "duckdb" and profile["threads"] == 1
-    assert "env_var('STANDARD_PARTS_DBT_TARGET_PATH')" in profile["path"]
+    assert "var('build_path'" in profile["path"]
     (attach,) = profile["attach"]
     assert attach["alias"] == "ops_store" and attach["read_only"] is True
-    assert "env_var('STANDARD_PARTS_DBT_OPS_PATH')" in attach["path"]
-    assert "STANDARD_PARTS_DUCKDB_MEMORY_LIMIT" in profile["settings"]["memory_limit"]
+    assert "var('ops_path'" in attach["path"]
+    assert "var('duckdb_memory_limit'" in profile["settings"]["memory_limit"]
+    assert "env_var" not in (DBT / "profiles.yml").read_text()
     project = yaml.safe_load((DBT / "dbt_project.yml").read_text())
     assert {"as_of_date", "red_share_threshold", "yellow_share_threshold"} <= set(project["vars"])

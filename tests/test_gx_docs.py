@@ -10,9 +10,9 @@ from urllib.parse import unquote
 
 import pandas as pd
 import pytest
+from standard_parts.errors import GateFailure
 from standard_parts.gates import enforce, load_suite, record, validate_frame
 from standard_parts.idnumber import check_character
-from standard_parts.ingest.errors import GateFailure
 from standard_parts.pii_scan import scan_files
 from standard_parts.store import connect_ops
 

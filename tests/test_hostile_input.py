@@ -38,8 +38,8 @@ from builders import SPECS, Landing, id_number, phone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from standard_parts.config import Settings
+from standard_parts.errors import GateFailure, UnreadableFile
 from standard_parts.feeds import FILES
-from standard_parts.ingest.errors import GateFailure, UnreadableFile
 from standard_parts.ingest.loader import ingest_file
 from standard_parts.ingest.reader import MAX_FIELD_BYTES, _as_text
 from standard_parts.pipeline import ingest

@@ -18,7 +18,7 @@ from opsdata import LOCAL, Ops, completion, local, query, write_completions
 from standard_parts.analytics import build
 from standard_parts.catalogue import load_catalogue
 from standard_parts.completions import ingest_completions
-from standard_parts.ingest.errors import GateFailure
+from standard_parts.errors import GateFailure
 from standard_parts.store import connect_ops
 
 START = date(2026, 9, 20)
@@ -441,8 +441,11 @@ def test_thresholds_and_as_of_reach_dbt_as_vars(settings):
     from standard_parts.analytics import dbt_vars
 
     lenient = settings.model_copy(update={"red_share_threshold": 0.06, "yellow_share_threshold": 0.2})
-    assert dbt_vars(lenient, date(2026, 10, 3)) == {
+    got = dbt_vars(lenient, Path("/tmp/build.duckdb"), date(2026, 10, 3))
+    assert {k: got[k] for k in ("as_of_date", "red_share_threshold", "yellow_share_threshold")} == {
         "as_of_date": "2026-10-03", "red_share_threshold": 0.06, "yellow_share_threshold": 0.2}
+    assert got["build_path"] == "/tmp/build.duckdb" and got["ops_path"] == str(lenient.ops_path)
+    assert got["timezone"] == lenient.timezone
 
 
 def test_analyst_file_holds_only_marts_tables(built):

@@ -233,7 +233,7 @@ def test_cli_logs_of_good_failed_and_gated_nights_hold_no_personal_data(city, pe
 @pytest.mark.integration
 def test_debug_logging_of_a_failed_persons_gate_holds_no_personal_data(city, persons, tmp_path, monkeypatch):
     from standard_parts.config import Settings
-    from standard_parts.ingest.errors import GateFailure
+    from standard_parts.errors import GateFailure
     from standard_parts.pipeline import run_range
 
     for name in list(os.environ):

@@ -6,8 +6,8 @@ import codecs
 import csv
 
 import pytest
+from standard_parts.errors import UnreadableFile
 from standard_parts.feeds import FILES
-from standard_parts.ingest.errors import UnreadableFile
 from standard_parts.ingest.reader import detect_encoding, normalise
 
 SPECS = {f.entity: f for f in FILES}

@@ -23,15 +23,13 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from .config import Settings
-from .ingest.errors import GateFailure
+from .errors import GateFailure, OperationalError
 from .store import configure, read_named_sql, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)
@@ -127,45 +125,35 @@ def prepare_build_file(path: Path, settings: Settings) -> None:
         con.close()
 
 
-def dbt_vars(settings: Settings, run_date: date | None) -> dict:
+def dbt_vars(settings: Settings, build_db: Path, run_date: date | None) -> dict:
+    """Everything dbt needs from the settings, passed as ``--vars``: the models read the as-of date and
+    thresholds with ``var()``, and profiles.yml reads the file paths and DuckDB settings the same way
+    (dbt renders ``var()`` in profiles.yml for variables given with ``--vars``), so no environment
+    variable is set or restored around a build."""
     return {
         "as_of_date": run_date.isoformat() if run_date else "",
         "red_share_threshold": settings.red_share_threshold,
         "yellow_share_threshold": settings.yellow_share_threshold,
+        "build_path": str(build_db),
+        "ops_path": str(settings.ops_path),
+        "duckdb_memory_limit": settings.duckdb_memory_limit,
+        "duckdb_threads": int(settings.duckdb_threads),
+        "timezone": settings.timezone,
     }
-
-
-@contextmanager
-def dbt_environment(settings: Settings, build_db: Path) -> Iterator[None]:
-    """The variables profiles.yml reads, set for the duration of one dbt invocation."""
-    values = {
-        "STANDARD_PARTS_DBT_TARGET_PATH": str(build_db),
-        "STANDARD_PARTS_DBT_OPS_PATH": str(settings.ops_path),
-        "STANDARD_PARTS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
-        "STANDARD_PARTS_DUCKDB_THREADS": str(settings.duckdb_threads),
-        "STANDARD_PARTS_TIMEZONE": settings.timezone,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run_dbt(settings: Settings, args: list[str], build_db: Path, run_date: date | None, scratch: Path,
             quiet: bool = True):
-    """Invoke dbt in-process on the project (``settings.dbt_dir``); raise GateFailure if it fails.
+    """Invoke dbt in-process on the project (``settings.dbt_dir``) and return dbt's result object.
 
-    Returns dbt's result object. target/ and logs/ go where ``DBT_TARGET_PATH`` / ``DBT_LOG_PATH``
-    say (the compose file keeps them), else to ``scratch``: the project folder may be read-only in a
-    container. dbt's DuckDB connection is closed before returning, so the build file and the
-    operational store are free for the next step.
+    A failing dbt *test* is a verdict on the data: :class:`GateFailure` (fail fast). Anything else
+    (dbt could not start, a model failed to build: a lock, a full disk, a file it could not open)
+    is an :class:`OperationalError`, which the scheduler retries.
+
+    target/ and logs/ go where ``DBT_TARGET_PATH`` / ``DBT_LOG_PATH`` say (the compose file keeps
+    them), else to ``scratch``: the project folder may be read-only in a container. dbt's DuckDB
+    connection is closed before returning, so the build file and the operational store are free for
+    the next step.
     """
     from dbt.cli.main import dbtRunner
 
@@ -176,24 +164,31 @@ def run_dbt(settings: Settings, args: list[str], build_db: Path, run_date: date 
         "--profiles-dir", str(project),
         "--target-path", os.environ.get("DBT_TARGET_PATH") or str(scratch / "target"),
         "--log-path", os.environ.get("DBT_LOG_PATH") or str(scratch / "logs"),
-        "--vars", json.dumps(dbt_vars(settings, run_date)),
+        "--vars", json.dumps(dbt_vars(settings, build_db, run_date)),
+        "--no-send-anonymous-usage-stats",
     ]
     if quiet:
         cli.append("--quiet")
     started = time.monotonic()
-    with dbt_environment(settings, build_db):
-        try:
-            outcome = dbtRunner().invoke(cli)
-        finally:
-            _close_dbt_connections()
+    try:
+        outcome = dbtRunner().invoke(cli)
+    finally:
+        _close_dbt_connections()
     log.info("dbt %s: %s in %.1f s", args[0], "ok" if outcome.success else "FAILED", time.monotonic() - started)
     if not outcome.success:
-        raise GateFailure(MARTS_GATE, f"dbt {' '.join(args)} failed: {_dbt_failures(outcome)}")
+        data_failures, other_failures = _dbt_failures(outcome)
+        if data_failures and not other_failures:
+            raise GateFailure(MARTS_GATE, f"dbt {' '.join(args)}: data tests failed: {'; '.join(data_failures)}")
+        raise OperationalError(f"dbt {' '.join(args)} failed: {'; '.join(other_failures + data_failures)}")
     return outcome
 
 
 def _close_dbt_connections() -> None:
-    """dbt-duckdb keeps its DuckDB instance per process until exit: close it now."""
+    """dbt-duckdb keeps one DuckDB instance per process (class state of its connection manager) until
+    the process exits, holding the build file and the attached operational store open. dbt offers
+    no public call to release it (``dbtRunner`` has no close, and ``adapter.cleanup_connections``
+    leaves the shared instance open), and a subprocess per build would cost 3-4 s of dbt start-up,
+    so we close that instance here; tests/test_dbt_project.py pins the behaviour on upgrades."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
@@ -205,17 +200,19 @@ def _close_dbt_connections() -> None:
                 DuckDBConnectionManager._ENV = None
 
 
-def _dbt_failures(outcome) -> str:
-    """The failing nodes of a dbt result, for the GateFailure message."""
+def _dbt_failures(outcome) -> tuple[list[str], list[str]]:
+    """The failing nodes of a dbt result, split into failed data tests and everything else."""
     if outcome.exception is not None:
-        return f"{type(outcome.exception).__name__}: {outcome.exception}"
-    problems = []
+        return [], [f"{type(outcome.exception).__name__}: {outcome.exception}"]
+    data, other = [], []
     for r in getattr(outcome.result, "results", None) or []:
         status = str(getattr(r, "status", "")).lower()
         if status in ("error", "fail", "runtime error"):
             message = (getattr(r, "message", "") or "").strip()[:300]
-            problems.append(f"{r.node.unique_id}: {status}: {message}")
-    return "; ".join(problems) or "see the dbt log"
+            problem = f"{r.node.unique_id}: {status}: {message}"
+            is_test = getattr(r.node, "resource_type", None) is not None and str(r.node.resource_type).endswith("test")
+            (data if is_test and status == "fail" else other).append(problem)
+    return data, other or ([] if data else ["see the dbt log"])
 
 
 # ------------------------------------------------------------------------------------ the new file

@@ -81,7 +81,7 @@ def run_cmd(
     verbose: bool = False,
 ) -> None:
     """Run the whole night for each date in order (ingest, generate, publish, completions, marts, report)."""
-    from .ingest.errors import GateFailure
+    from .errors import GateFailure
     from .pipeline import run_range
 
     _setup_logging(verbose)

@@ -5,7 +5,6 @@ Values come from the environment (names fixed by SPEC section 8) with defaults u
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -78,7 +77,3 @@ class Settings(BaseSettings):
         """Analyst file (SPEC section 7), replaced atomically after each successful build."""
         return self.warehouse / "analytics.duckdb"
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

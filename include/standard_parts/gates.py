@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from .config import Settings
-from .ingest.errors import GateFailure
+from .errors import GateFailure
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -32,7 +32,7 @@ def gate_failures_fail_the_task() -> Iterator[None]:
     """A failed quality gate is a fact about the data, not a transient fault: retrying it would
     only delay the alarm (the DAG retries other failures twice, 5 minutes apart). Fail the task
     at once, without retries; the message names the gate, the file and the line."""
-    from .ingest.errors import GateFailure
+    from .errors import GateFailure
 
     try:
         yield

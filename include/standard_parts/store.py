@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from .config import Settings
+from .errors import OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,8 @@ SCHEMA_SQL = files("standard_parts") / "sql" / "ops_schema.sql"
 SCRATCH_DIR = ".scratch"
 
 
-class WarehouseBusy(RuntimeError):
-    pass
+class WarehouseBusy(OperationalError):
+    """Another run holds the writer lock: a retry later may well succeed."""
 
 
 def _scratch_path(settings: Settings) -> Path:

@@ -33,8 +33,8 @@ from pathlib import Path
 import duckdb
 
 from ..config import Settings
+from ..errors import UnreadableFile
 from ..feeds import COMPLETIONS, select_file
-from ..ingest.errors import UnreadableFile
 from ..ingest.loader import FileResult, register_file, store_quarantine
 from ..ingest.reader import MAX_FIELD_BYTES, normalise
 from ..store import read_sql, scratch_dir

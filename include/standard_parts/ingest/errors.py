@@ -1,20 +1,6 @@
-"""Errors that stop a stage. Messages name the feed, the file, the line and the reason."""
+"""Moved to :mod:`standard_parts.errors` (one errors module for every stage); kept as an alias while
+branches still import it from here."""
 
-from __future__ import annotations
+from ..errors import GateFailure, OperationalError, UnreadableFile
 
-
-class GateFailure(RuntimeError):
-    """A quality gate failed: everything that depends on the gated data must not run."""
-
-    def __init__(self, gate: str, message: str):
-        super().__init__(f"[gate {gate}] {message}")
-        self.gate = gate
-
-
-class UnreadableFile(GateFailure):
-    def __init__(self, feed: str, path: str, line: int | None, reason: str):
-        where = f"{path}:{line}" if line else path
-        super().__init__(feed, f"cannot read {where}: {reason}")
-        self.path = path
-        self.line = line
-        self.reason = reason
+__all__ = ["GateFailure", "OperationalError", "UnreadableFile"]

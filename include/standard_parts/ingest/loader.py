@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 
 from ..config import Settings
+from ..errors import GateFailure, UnreadableFile
 from ..feeds import FileSpec, files_of, select_file
 from ..store import read_sql, scratch_dir
-from .errors import GateFailure, UnreadableFile
 from .reader import MAX_FIELD_BYTES, Normalised, normalise
 
 log = logging.getLogger(__name__)

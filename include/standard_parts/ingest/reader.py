@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import UnreadableFile
 from ..feeds import FileSpec
-from .errors import UnreadableFile
 
 _CHUNK = 1 << 22
 MAX_FIELD_BYTES = 1 << 16  # a field larger than 64 KiB is a malformed row, not a reason to crash
