@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -75,7 +74,10 @@ def _require_landing(settings) -> None:
 
 def _gate_exit(exc) -> None:
     """Exit status 2 with the gate's message (SPEC section 8)."""
-    console.print(f"[bold red]gate failed[/]: {exc}", soft_wrap=True)
+    from rich.text import Text
+
+    # Text, not markup: "[gate inputs.volume]" would be read as a style tag and vanish.
+    console.print(Text.assemble(("gate failed", "bold red"), f": {exc}"), soft_wrap=True)
     console.print("nothing of that date was committed; `standard-parts status` shows the outcome; "
                   "docs/operations.md says what to do.")
     raise typer.Exit(2)
@@ -183,10 +185,11 @@ def status_cmd(
     console.print(table)
     for d in document["dates"]:
         if d["state"] == "failed":
-            console.print(f"{d['run_date']} failed at gate {d['failed_gate']}: {d['message']}", soft_wrap=True)
+            console.print(f"{d['run_date']} failed at gate {d['failed_gate']}: {d['message']}", soft_wrap=True,
+                          markup=False)
         for g in d.get("gates", []):
             if "accepted by the operator" in (g.get("summary") or ""):
-                console.print(f"{d['run_date']} {g['gate']}: {g['summary']}", soft_wrap=True)
+                console.print(f"{d['run_date']} {g['gate']}: {g['summary']}", soft_wrap=True, markup=False)
 
 
 def print_results(settings) -> None:

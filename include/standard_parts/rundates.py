@@ -286,8 +286,8 @@ def status_document(con: duckdb.DuckDBPyConnection) -> dict:
             "stages": json.loads(stages or "{}"),
             "files": json.loads(files or "[]"),
             "gates": by_date.get(run_date, []),
-            "started_at": started.isoformat() if started else None,
-            "finished_at": finished.isoformat() if finished else None,
+            "started_at": started.astimezone(UTC).isoformat() if started else None,
+            "finished_at": finished.astimezone(UTC).isoformat() if finished else None,
         })
     return {"dates": dates}
 
