@@ -124,7 +124,11 @@ def _restore_copy(settings: Settings) -> date | None:
 def _recover_interrupted(settings: Settings) -> None:
     """A copy still here means a date neither succeeded nor failed cleanly (a killed process, or a
     non-gate error the operator gave up on): roll it back so the next date starts from a whole state."""
-    if not (_rollback_dir(settings) / "date.json").exists():
+    marker = _rollback_dir(settings) / "date.json"
+    if not marker.exists():
+        return
+    if _state_of(settings, date.fromisoformat(json.loads(marker.read_text())["run_date"])) == "succeeded":
+        shutil.rmtree(_rollback_dir(settings), ignore_errors=True)  # stopped after finish() marked it: keep it
         return
     day = _restore_copy(settings)
     if day is None:
@@ -132,6 +136,17 @@ def _recover_interrupted(settings: Settings) -> None:
     log.warning("run date %s did not finish; its partial writes were rolled back", day)
     _record_failure(settings, day, GateFailure("interrupted", f"run date {day} did not finish (the process "
                                                "stopped or failed); its writes were rolled back; re-run it"), [])
+
+
+def _state_of(settings: Settings, run_date: date) -> str | None:
+    if not settings.ops_path.exists():
+        return None
+    con = connect_ops(settings)
+    try:
+        row = con.execute("select state from ingest.run_dates where run_date = ?", [run_date]).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
 
 
 # --------------------------------------------------------------------------------- fail / finish
