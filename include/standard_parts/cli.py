@@ -92,13 +92,15 @@ def _parse_date(value: str, option: str) -> date:
 
 @app.command("generate-city")
 def generate_city_cmd(
-    landing: LandingOpt,
-    residents: Annotated[int, typer.Option(min=1000)] = 100_000,
-    start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD")] = "2026-10-01",
-    days: Annotated[int, typer.Option(min=1)] = 30,
-    seed: int = 42,
-    bad_row_share: float = 0.002,
-    snapshot_every_days: int = 1,
+    landing: LandingOpt = None,
+    residents: Annotated[int, typer.Option(min=1000, help="Residents of the synthetic city.")] = 100_000,
+    start: Annotated[str, typer.Option(help="The first day to write, as YYYY-MM-DD.")] = "2026-10-01",
+    days: Annotated[int, typer.Option(min=1, help="How many days of files to write.")] = 30,
+    seed: Annotated[int, typer.Option(help="Seed of the generator: the same seed gives the same files.")] = 42,
+    bad_row_share: Annotated[float, typer.Option(help="Share of rows written broken on purpose, to exercise "
+                                                      "the quarantine.")] = 0.002,
+    snapshot_every_days: Annotated[int, typer.Option(help="Write the snapshot feeds every N days (above 2, "
+                                                          "population and venues exceed their age limit).")] = 1,
 ) -> None:
     """Write a deterministic synthetic Xiamen-like city into the landing folder."""
     from .demo.city import generate_city
@@ -172,16 +174,19 @@ def status_cmd(
         console.print(f"no run date has been processed in {settings.warehouse}")
         return
     table = Table(title=f"Run dates in {settings.warehouse}, newest first")
-    for col in ("run date", "state", "snapshots", "tasks", "packages", "files (read/accepted/quarantined)",
-                "gates failed"):
+    for col in ("run date", "state", "snapshots", "tasks", "packages", "rows read/accepted/quarantined", "gates"):
         table.add_column(col)
     for d in document["dates"]:
-        files = "\n".join(f"{f['file']}: {f['rows_read']}/{f['rows_accepted']}/{f['rows_quarantined']}"
-                          for f in d.get("files", []))
-        failed = "\n".join(g["gate"] for g in d.get("gates", []) if not g["success"])
+        files = d.get("files", [])
+        rows = "/".join(f"{sum(int(f[k] or 0) for f in files):,}"
+                        for k in ("rows_read", "rows_accepted", "rows_quarantined"))
+        gates = d.get("gates", [])
+        failed = [g["gate"] for g in gates if not g["success"]]
         state = {"succeeded": "[green]succeeded[/]", "failed": "[bold red]failed[/]"}.get(d["state"], d["state"])
         table.add_row(d["run_date"], state, ", ".join(f"{k} {v}" for k, v in d["snapshots"].items()),
-                      str(d["tasks_issued"]), str(d["packages_delivered"]), files, failed)
+                      f"{d['tasks_issued']:,}", f"{d['packages_delivered']:,}", f"{rows} in {len(files)} files",
+                      f"{len(gates) - len(failed)}/{len(gates)} passed"
+                      + (f"; failed: {', '.join(failed)}" if failed else ""))
     console.print(table)
     for d in document["dates"]:
         if d["state"] == "failed":
@@ -258,11 +263,12 @@ def demo_cmd(
 
 @app.command("pii-scan")
 def pii_scan_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (logs, reports, notebooks, *.duckdb)")],
+    paths: Annotated[list[Path], typer.Argument(help="The files or folders to scan: logs, reports, notebooks and "
+                                                     "*.duckdb files.")],
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Look for id numbers, phones and names of the persons on file in what leaves the operational
-    store. Prints masked findings; exits 1 if there are any."""
+    """Look for the id numbers, phones and names of the persons in operational.duckdb in what leaves
+    it (logs, reports, notebooks, analytics.duckdb). Prints masked findings; exits 1 if there are any."""
     from .pii_scan import known_persons, scan_duckdb, scan_paths
 
     settings = _settings(warehouse=warehouse)
@@ -282,9 +288,10 @@ def pii_scan_cmd(
 @app.command("bench")
 def bench_cmd(
     residents: Annotated[int, typer.Option(min=1000)] = 5_300_000,
-    out: Annotated[Path, typer.Option(help="JSON result file")] = Path("bench/latest.json"),
-    cache: Annotated[Path, typer.Option(help="Where cached cities and warehouses live")] = Path("data/bench"),
-    seed: int = 42,
+    out: Annotated[Path, typer.Option(help="The JSON file the result is written to.")] = Path("bench/latest.json"),
+    cache: Annotated[Path, typer.Option(help="The folder where cached cities and warehouses live.")] = Path(
+        "data/bench"),
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 42,
 ) -> None:
     """One full night over a cached city with a year of history: per-stage time, rows, peak RSS."""
     from .bench import run_benchmark
