@@ -61,6 +61,7 @@ def begin(settings: Settings, run_date: date) -> dict:
         _take_copy(settings, run_date)
         con = connect_ops(settings)
         try:
+            _keep_failed_attempts(con, run_date)
             con.execute("delete from ingest.run_dates where run_date = ?", [run_date])
             con.execute(
                 "insert into ingest.run_dates (run_date, state, snapshots, accept_drop, stages, files, started_at) "
@@ -71,6 +72,19 @@ def begin(settings: Settings, run_date: date) -> dict:
         _write_status(settings)
     log.info("inputs of %s accepted (snapshots %s)", run_date, snapshots)
     return {"snapshots": snapshots, "accept_drop": list(settings.accept_drop)}
+
+
+def _keep_failed_attempts(con: duckdb.DuckDBPyConnection, run_date: date) -> None:
+    """A date that failed before is being run again: its failed gate rows are kept under the name
+    ``<gate> @ <checked_at>`` so that the re-run's outcomes (same gate names) do not erase the record
+    of the failure from ingest.gate_results and marts.gate_results."""
+    con.execute(
+        """
+        update ingest.gate_results
+        set gate = gate || ' @ ' || strftime(checked_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ')
+        where run_date = ? and not success and gate not like '% @ %'
+          and exists (select 1 from ingest.run_dates as r where r.run_date = ? and r.state = 'failed')
+        """, [run_date, run_date])
 
 
 def _problem_outcomes(problems) -> list:
@@ -134,8 +148,10 @@ def _recover_interrupted(settings: Settings) -> None:
     if day is None:
         return
     log.warning("run date %s did not finish; its partial writes were rolled back", day)
+    # Only the run_dates row: a re-run of the date then ends exactly like an uninterrupted night.
     _record_failure(settings, day, GateFailure("interrupted", f"run date {day} did not finish (the process "
-                                               "stopped or failed); its writes were rolled back; re-run it"), [])
+                                               "stopped or failed); its writes were rolled back; re-run it"), [],
+                    record_gate=False)
 
 
 def _state_of(settings: Settings, run_date: date) -> str | None:
@@ -181,7 +197,7 @@ def fail(settings: Settings, run_date: date, exc: GateFailure) -> None:
 
 
 def _record_failure(settings: Settings, run_date: date, exc: GateFailure, gate_rows: list, gates: list = (),
-                    prior: dict | None = None) -> None:
+                    prior: dict | None = None, record_gate: bool = True) -> None:
     from .gates import record
 
     prior = prior or {}
@@ -192,7 +208,7 @@ def _record_failure(settings: Settings, run_date: date, exc: GateFailure, gate_r
             con.execute("insert or replace into ingest.gate_results values (?, ?, ?, ?, ?, ?, ?)", list(row))
         for outcome in gates:
             record(con, run_date, outcome)
-        if not any(r[1] == exc.gate and not r[2] for r in gate_rows) and not gates:
+        if record_gate and not any(r[1] == exc.gate and not r[2] for r in gate_rows) and not gates:
             from .gates import GateOutcome
 
             record(con, run_date, GateOutcome(exc.gate, False, 1, 1, str(exc)))

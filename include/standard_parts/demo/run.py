@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,7 +32,6 @@ def _log_to_file(path: Path) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.captureWarnings(True)  # library warnings go to the log file, not the terminal
-    warnings.simplefilter("default")
     for noisy in ("great_expectations", "dbt", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
