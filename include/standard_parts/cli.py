@@ -248,7 +248,7 @@ def demo_cmd(
     """Generate the demo city (once per parameters) and run the pipeline over every day, with a
     simulated officer app answering each day's packages (the pipeline does not know about it).
     Shows one line per night; the full log goes to data/logs/demo.log."""
-    from .demo.run import run_demo
+    from .demo.run import print_pointers, run_demo
 
     settings = _settings(landing, warehouse)
     settings = settings.model_copy(update={"publish": f"folder:{settings.warehouse / 'outbox'}"})
@@ -259,6 +259,7 @@ def demo_cmd(
     except GateFailure as exc:
         _gate_exit(exc)
     print_results(settings)
+    print_pointers(settings, console)
 
 
 @app.command("pii-scan")

@@ -163,6 +163,13 @@ def _guarded(settings: Settings, run_date: date, name: str, thunk: Callable[[], 
     """Run one stage; a gate failure fails the whole date (rolled back and recorded, SPEC 3.1)."""
     from . import rundates
 
+    if name != "check_inputs":
+        state = rundates.state_of(settings, run_date)
+        if state != "running":
+            # e.g. an Airflow task cleared alone after its date was rolled back: running it now
+            # would work on a store that no longer holds the date's earlier stages.
+            raise RuntimeError(f"run date {run_date} is not in progress (state: {state or 'never started'}); "
+                               "run the whole date again, from check_inputs (Airflow: clear the DAG run)")
     try:
         result = thunk()
     except GateFailure as exc:

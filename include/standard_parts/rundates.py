@@ -141,7 +141,7 @@ def _recover_interrupted(settings: Settings) -> None:
     marker = _rollback_dir(settings) / "date.json"
     if not marker.exists():
         return
-    if _state_of(settings, date.fromisoformat(json.loads(marker.read_text())["run_date"])) == "succeeded":
+    if _state(settings, date.fromisoformat(json.loads(marker.read_text())["run_date"])) == "succeeded":
         shutil.rmtree(_rollback_dir(settings), ignore_errors=True)  # stopped after finish() marked it: keep it
         return
     day = _restore_copy(settings)
@@ -154,7 +154,13 @@ def _recover_interrupted(settings: Settings) -> None:
                     record_gate=False)
 
 
-def _state_of(settings: Settings, run_date: date) -> str | None:
+def state_of(settings: Settings, run_date: date) -> str | None:
+    """The recorded state of a run date (None: never started here)."""
+    with warehouse_lock(settings):
+        return _state(settings, run_date)
+
+
+def _state(settings: Settings, run_date: date) -> str | None:  # the caller holds the writer lock
     if not settings.ops_path.exists():
         return None
     con = connect_ops(settings)

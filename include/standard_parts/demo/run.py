@@ -90,9 +90,14 @@ def run_demo(settings: Settings, console: Console, residents: int, first: date, 
             run_date_stages(settings, day, after_publish=hook, build_marts=offset == days - 1)
             progress.console.print(night_summary(settings, day))
             progress.advance(bar)
+
+
+def print_pointers(settings: Settings, console: Console) -> None:
+    """The last lines of the demo: where the report is, how to open the notebooks and Airflow."""
     report = settings.warehouse / "reports" / "latest.html"
     console.print(f"\nleadership report: [bold]{report}[/] (open it in a browser)")
-    console.print("notebooks:         [bold].venv/bin/jupyter lab notebooks/[/] (from the repository root; they "
-                  f"read {settings.analytics_path})")
+    console.print(f"notebooks:         [bold]STANDARD_PARTS_WAREHOUSE={settings.warehouse} .venv/bin/jupyter lab "
+                  "notebooks/[/] (from the repository root)", soft_wrap=True)
     console.print("Airflow:           [bold]make airflow[/] (airflow standalone with this project's DAG; "
-                  "see README, Operating)")
+                  "README, Operating)")
+    console.print(f"full log:          {log_file(settings)}")
