@@ -252,7 +252,7 @@ def demo_cmd(
 
     settings = _settings(landing, warehouse)
     settings = settings.model_copy(update={"publish": f"folder:{settings.warehouse / 'outbox'}"})
-    from .ingest.errors import GateFailure
+    from .errors import GateFailure
 
     try:
         run_demo(settings, console, residents, _parse_date(start, "--start"), days, seed)

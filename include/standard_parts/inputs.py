@@ -29,8 +29,8 @@ from pathlib import Path
 
 from . import feeds
 from .config import Settings
+from .errors import GateFailure
 from .feeds import FileSpec, date_folders, select_file
-from .ingest.errors import GateFailure
 
 log = logging.getLogger(__name__)
 

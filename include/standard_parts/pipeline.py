@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from functools import partial
 
 from .config import Settings
+from .errors import GateFailure
 from .feeds import FEEDS, files_of
-from .ingest.errors import GateFailure
 from .store import ops_connection, ops_session, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from .config import Settings
-from .ingest.errors import GateFailure
+from .errors import GateFailure
 from .store import connect_ops, warehouse_lock
 
 log = logging.getLogger(__name__)
