@@ -9,7 +9,7 @@ DEMO_DAYS ?= 30
 DEMO_START ?= 2026-10-01
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv demo test test-fast lint bench clean
+.PHONY: venv demo test test-fast lint bench clean airflow
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/standard-parts demo --landing $(DATA)/landing --warehouse $(DATA)/warehouse \
 		--residents $(DEMO_RESIDENTS) --start $(DEMO_START) --days $(DEMO_DAYS)
+
+# Airflow without Docker: airflow standalone with this project's DAG, settings, the duckdb_writer
+# pool and a demo landing folder; prints the UI address and login (scripts/airflow-standalone.sh).
+airflow: $(STAMP)
+	bash scripts/airflow-standalone.sh
 
 test: $(STAMP)
 	bash scripts/system-deps.sh

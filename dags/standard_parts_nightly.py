@@ -10,7 +10,11 @@ swapped in atomically) and writes the Chinese leadership report.
 * Each feed is one task; a failed gate fails its task at once (no retries: the data will not
   change by retrying) and nothing downstream runs.
 * Every task that writes DuckDB runs in the `duckdb_writer` pool (one slot).
+* `check_inputs` runs first (outside the pool): it fails with a clear message if the
+  `duckdb_writer` pool is missing, and refuses a run date whose inputs are stale, missing or
+  unreadable (docs/operations.md). A gate failure anywhere rolls the whole date back.
 * Trigger with `{"run_date": "YYYY-MM-DD"}` to (re)run a date; a re-run replaces that date's load.
+  Add `"accept_drop": ["population/persons.csv"]` to accept a verified snapshot drop.
 * Logic lives in the `standard_parts` package; this file only declares the graph.
 """
 
@@ -37,89 +41,94 @@ def _run_date() -> str:
     return resolve_run_date(context.get("logical_date"), context["params"].get("run_date")).isoformat()
 
 
-@task(pool=WRITER_POOL)
-def ingest(feed: str) -> list[dict]:
-    """Ingest one feed for the run date and enforce its gate."""
+def _stage(name: str):
+    """Run one named stage of ``pipeline.night`` for the run date. A failed gate fails the task at
+    once and rolls the whole date back (the pipeline does that; nothing of the date stays)."""
     from datetime import date
 
     from standard_parts.config import Settings
-    from standard_parts.pipeline import ingest as ingest_feed
+    from standard_parts.pipeline import run_stage
 
+    context = get_current_context()
+    # Run conf {"accept_drop": ["population/persons.csv"]}: drops the operator has verified (SPEC 3.1).
+    accepted = context["params"].get("accept_drop") or (context["dag_run"].conf or {}).get("accept_drop") or []
+    settings = Settings(accept_drop=tuple(accepted))
     with gate_failures_fail_the_task():
-        results = ingest_feed(Settings(), feed, date.fromisoformat(_run_date()))
-    # XCom carries counts only: no row content.
-    return [{k: str(v) for k, v in r.items()} for r in results]
+        return run_stage(settings, date.fromisoformat(_run_date()), name)
+
+
+def _counts(result) -> object:
+    # XCom carries counts and paths only: no row content.
+    if isinstance(result, list):
+        return [{k: str(v) for k, v in r.items()} for r in result]
+    if isinstance(result, dict):
+        return {k: str(v) for k, v in result.items()}
+    return None if result is None else str(result)
+
+
+@task
+def check_inputs() -> dict:
+    """Before anything writes: the writer pool exists, and the run date's inputs pass SPEC 3.1
+    (landing, snapshot age, daily delivery, required columns). Outside the pool on purpose, so a
+    missing pool is reported here instead of leaving the writing tasks 'scheduled' for ever."""
+    from standard_parts.airflow_pool import PoolMissing, require_writer_pool
+
+    try:
+        require_writer_pool()
+    except PoolMissing as exc:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(str(exc)) from exc
+    return _counts(_stage("check_inputs"))
+
+
+@task(pool=WRITER_POOL)
+def ingest(feed: str) -> list[dict]:
+    """Ingest one feed for the run date and enforce its gate."""
+    return _counts(_stage(f"ingest_{feed}"))
 
 
 @task(pool=WRITER_POOL)
 def ingest_completions(final: bool) -> list[dict]:
     """The run date's completions file: before generation (what landed closes tasks) and after
     publishing (the day's file may complete tasks issued that morning)."""
-    from datetime import date
-
-    from standard_parts.config import Settings
-    from standard_parts.pipeline import completions
-
-    with gate_failures_fail_the_task():
-        results = completions(Settings(), date.fromisoformat(_run_date()), final=final)
-    return [{k: str(v) for k, v in r.items()} for r in results]
+    return _counts(_stage("completions" if final else "completions_landed"))
 
 
 @task(pool=WRITER_POOL)
 def generate_tasks() -> dict:
     """Evaluate every issuing rule and the day's instructions; merge, suppress, assign."""
-    from datetime import date
-
-    from standard_parts.config import Settings
-    from standard_parts.pipeline import generate
-
-    return {k: str(v) for k, v in generate(Settings(), date.fromisoformat(_run_date())).items()}
+    return _counts(_stage("generate"))
 
 
 @task(pool=WRITER_POOL)
 def gate_tasks() -> None:
     """GX gate on the generated tasks: a failure stops publishing."""
-    from datetime import date
-
-    from standard_parts.config import Settings
-    from standard_parts.pipeline import gate_generated
-
-    with gate_failures_fail_the_task():
-        gate_generated(Settings(), date.fromisoformat(_run_date()))
+    _stage("gate_tasks")
 
 
 @task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
 def publish_packages() -> dict:
     """Deliver each officer's package; the ledger makes a retry send only what is not delivered."""
-    from datetime import date
-
-    from standard_parts.config import Settings
-    from standard_parts.pipeline import publish
-
-    return publish(Settings(), date.fromisoformat(_run_date()))
+    return _counts(_stage("publish"))
 
 
 @task(pool=WRITER_POOL, outlets=[ANALYTICS])
 def build_analytics() -> str:
-    """Rebuild analytics.duckdb from the operational store; swap it in atomically."""
-    from datetime import date
-
-    from standard_parts.config import Settings
-    from standard_parts.pipeline import build_analytics as build
-
-    with gate_failures_fail_the_task():  # the marts gate
-        return build(Settings(), date.fromisoformat(_run_date()))
+    """Rebuild analytics.duckdb (as of the newest successful run date); swap it in atomically."""
+    return _counts(_stage("analytics"))
 
 
 @task
 def leadership_report() -> str:
     """The Chinese leadership report from the marts (reads analytics.duckdb only: no pool)."""
-    from datetime import date
+    return _counts(_stage("report"))
 
-    from standard_parts.config import Settings
-    from standard_parts.pipeline import report
 
-    return report(Settings(), date.fromisoformat(_run_date()))
+@task(pool=WRITER_POOL)
+def finish_date() -> dict:
+    """Every gate passed: the run date is marked succeeded (standard-parts status, run_status.json)."""
+    return _counts(_stage("finish"))
 
 
 @dag(
@@ -131,9 +140,14 @@ def leadership_report() -> str:
     tags=TAGS,
     doc_md=__doc__,
     default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
-    params={"run_date": Param(None, type=["null", "string"], description="YYYY-MM-DD; default: yesterday")},
+    params={
+        "run_date": Param(None, type=["null", "string"], description="YYYY-MM-DD; default: yesterday"),
+        "accept_drop": Param([], type=["null", "array"],
+                             description="FEED/FILE snapshot drops verified by the operator, for this run only"),
+    },
 )
 def standard_parts_nightly():
+    checked = check_inputs()
     org = ingest.override(task_id="ingest_org")("org")
     population = ingest.override(task_id="ingest_population")("population")
     venues = ingest.override(task_id="ingest_venues")("venues")
@@ -146,12 +160,14 @@ def standard_parts_nightly():
     completed = ingest_completions.override(task_id="ingest_completions")(final=True)
     analytics = build_analytics()
     leadership = leadership_report()
+    finished = finish_date()
 
+    checked >> org
     org >> [population, venues]
     population >> antifraud
     [population, venues] >> instructions
     org >> landed
-    [antifraud, instructions, landed] >> generated >> gate >> published >> completed >> analytics >> leadership
+    [antifraud, instructions, landed] >> generated >> gate >> published >> completed >> analytics >> leadership >> finished
 
 
 standard_parts_nightly()

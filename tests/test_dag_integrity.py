@@ -43,7 +43,10 @@ def test_nightly_schedule_and_writer_pool(dagbag):
     dag = dagbag.dags["standard_parts_nightly"]
     assert dag.timetable.expression == "0 2 * * *"
     assert str(dag.timetable.timezone) == "Asia/Shanghai"
-    assert all(t.pool == "duckdb_writer" for t in dag.tasks if t.task_id != "leadership_report")
+    # check_inputs stays outside the pool so that it can report a missing pool (it takes the file lock itself)
+    assert all(t.pool == "duckdb_writer" for t in dag.tasks if t.task_id not in ("leadership_report", "check_inputs"))
+    assert dag.get_task("check_inputs").downstream_task_ids == {"ingest_org"}
+    assert not dag.get_task("check_inputs").upstream_task_ids
     # Gates stop dependents: analytics waits for every ingest task.
     upstream = dag.get_task("build_analytics").get_flat_relative_ids(upstream=True)
     assert {f"ingest_{f}" for f in ("org", "population", "venues", "antifraud", "instructions")} <= upstream
@@ -83,4 +86,6 @@ def test_a_failed_gate_fails_the_task_without_retries():
 
 def test_every_gated_task_fails_fast():
     source = (DAGS / "standard_parts_nightly.py").read_text()
-    assert source.count("with gate_failures_fail_the_task():") == 4  # feeds, completions, tasks, marts
+    # every task runs its stage through one helper, which fails fast on a gate
+    assert source.count("with gate_failures_fail_the_task():") == 1
+    assert source.count("_stage(") >= 1 + source.count("@task")

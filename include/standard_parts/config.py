@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The checkout root (include/standard_parts/config.py -> ../../).
@@ -18,8 +18,26 @@ _REPO = Path(__file__).resolve().parents[2]
 DEMO_PSEUDONYM_KEY = "demo-only-not-secret"
 
 
+class SnapshotAges(BaseModel):
+    """How many days the newest snapshot of each snapshot feed may be older than the run date
+    (SPEC section 3.1); env ``STANDARD_PARTS_MAX_SNAPSHOT_AGE_DAYS__<FEED>``. A feed not named here
+    (a future snapshot feed) gets ``default``."""
+
+    model_config = {"extra": "allow"}
+
+    org: int = 90
+    population: int = 2
+    venues: int = 2
+    default: int = 2
+
+    def for_feed(self, feed: str) -> int:
+        value = getattr(self, feed, None)
+        return int(value) if value is not None else self.default
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STANDARD_PARTS_", extra="ignore")
+    # "__" nests: STANDARD_PARTS_MAX_SNAPSHOT_AGE_DAYS__POPULATION=3 sets max_snapshot_age_days.population.
+    model_config = SettingsConfigDict(env_prefix="STANDARD_PARTS_", extra="ignore", env_nested_delimiter="__")
 
     landing: Path = Field(default=Path("data/landing"), description="Landing folder <feed>/<date>/<file>")
     warehouse: Path = Field(default=Path("data/warehouse"), description="Holds analytics.duckdb + ops store")
@@ -35,6 +53,13 @@ class Settings(BaseSettings):
     max_quarantine_share: float = 0.05
     # ...judged only on files of at least this many rows (one bad row in a 12-row file is not a trend).
     quarantine_share_min_rows: int = 100
+
+    # Input trust (SPEC section 3.1): snapshot age per feed, and how far a snapshot file's row count
+    # may fall against the previous accepted snapshot of the same file (0.2 = 20 %).
+    max_snapshot_age_days: SnapshotAges = Field(default_factory=SnapshotAges)
+    max_snapshot_drop: float = Field(default=0.2, ge=0.0, le=1.0)
+    # "FEED/FILE" drops an operator has verified, for this run only (--accept-drop; Airflow conf accept_drop).
+    accept_drop: tuple[str, ...] = ()
 
     # DuckDB resources (the benchmark target is 4 GiB peak RSS on a 2-core machine).
     duckdb_memory_limit: str = "3GB"

@@ -165,8 +165,20 @@ def _mask_deep(value):
 def record(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
     """Keep the outcome in ``ingest.gate_results`` and add its page to the GX Data Docs of the
     warehouse the operational store ``con`` lives in (``<warehouse>/gx_docs``)."""
+    # An unchanged outcome keeps its first checked_at: re-running a date on unchanged inputs must
+    # leave marts.gate_results equal (SPEC section 8).
     con.execute(
-        "insert or replace into ingest.gate_results values (?, ?, ?, ?, ?, ?, ?)",
+        """
+        insert into ingest.gate_results values (?, ?, ?, ?, ?, ?, ?)
+        on conflict (run_date, gate) do update set
+            checked_at = case when (ingest.gate_results.success, ingest.gate_results.evaluated,
+                                    ingest.gate_results.failed, ingest.gate_results.summary)
+                                   is not distinct from (excluded.success, excluded.evaluated, excluded.failed,
+                                                         excluded.summary)
+                              then ingest.gate_results.checked_at else excluded.checked_at end,
+            success = excluded.success, evaluated = excluded.evaluated, failed = excluded.failed,
+            summary = excluded.summary
+        """,
         [run_date, outcome.gate, outcome.success, outcome.evaluated, outcome.failed, outcome.summary,
          datetime.now(UTC)],
     )

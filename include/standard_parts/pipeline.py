@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from functools import partial
 
 from .config import Settings
-from .feeds import FEEDS
+from .errors import GateFailure
+from .feeds import FEEDS, files_of
 from .store import ops_connection, ops_session, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,31 @@ log = logging.getLogger(__name__)
 # instructions last (their objects resolve against the day's snapshots).
 INGEST_ORDER: tuple[str, ...] = ("org", "population", "venues", "antifraud", "instructions")
 assert set(INGEST_ORDER) == set(FEEDS)
+
+
+def check_inputs(settings: Settings, run_date: date) -> dict:
+    """SPEC section 3.1, before any stage writes: landing, snapshot age, daily delivery, readable
+    headers with every required column. Refuses the date (GateFailure, recorded) or keeps a copy of
+    the operational store to roll the date back to if a later gate fails."""
+    from .rundates import begin
+
+    return begin(settings, run_date)
+
+
+def finish(settings: Settings, run_date: date) -> dict:
+    """Every gate of the date passed: mark it succeeded (``standard-parts status``, run_status.json)."""
+    from .rundates import finish as finish_date
+
+    return finish_date(settings, run_date)
+
+
+def as_of_date(settings: Settings, run_date: date) -> date:
+    """The date the marts and the report are built as of: the newest run date processed successfully
+    (SPEC section 8), or this one if it is newer. Re-running an older date never rolls them back."""
+    from .rundates import newest_succeeded
+
+    newest = newest_succeeded(settings)
+    return max(run_date, newest) if newest else run_date
 
 
 def ingest(settings: Settings, feed: str, run_date: date) -> list[dict]:
@@ -87,17 +113,25 @@ def completions(settings: Settings, run_date: date, final: bool = True) -> list[
 
 
 def report(settings: Settings, run_date: date) -> str:
-    """The leadership report from the marts (reads analytics.duckdb only)."""
+    """The leadership report from the marts (reads analytics.duckdb only), as of the newest date."""
     from .report import build_report
 
-    return str(build_report(settings, run_date))
+    return str(build_report(settings, as_of_date(settings, run_date)))
 
 
 def build_analytics(settings: Settings, run_date: date) -> str:
-    """Rebuild analytics.duckdb from the operational store and swap it in atomically."""
+    """Rebuild analytics.duckdb from the operational store and swap it in atomically, as of the
+    newest successful run date. After a re-run of an older date the snapshot tables hold that date's
+    snapshots: they are put back to the newest date's first, so the marts come out equal."""
     from .analytics import build
 
-    return str(build(settings, run_date))
+    as_of = as_of_date(settings, run_date)
+    if as_of > run_date:
+        for feed in INGEST_ORDER:
+            if any(spec.kind == "snapshot" for spec in files_of(feed)):
+                log.info("re-run of %s: snapshot feed %s put back to %s before the marts", run_date, feed, as_of)
+                ingest(settings, feed, as_of)
+    return str(build(settings, as_of))
 
 
 def night(settings: Settings, run_date: date, after_publish: Callable[[date], None] | None = None,
@@ -105,9 +139,8 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
     """The night's stages in order, as (name, thunk): what the CLI, the benchmark and (task by task)
     the DAG run. ``after_publish`` lets the demo act as the officers' app between publishing and
     the completions ingest; the pipeline itself knows nothing about it."""
-    stages: list[tuple[str, Callable[[], object]]] = [
-        (f"ingest_{feed}", partial(ingest, settings, feed, run_date)) for feed in INGEST_ORDER
-    ]
+    stages: list[tuple[str, Callable[[], object]]] = [("check_inputs", partial(check_inputs, settings, run_date))]
+    stages += [(f"ingest_{feed}", partial(ingest, settings, feed, run_date)) for feed in INGEST_ORDER]
     stages += [
         ("completions_landed", partial(completions, settings, run_date, False)),
         ("generate", partial(generate, settings, run_date)),
@@ -122,7 +155,38 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
             ("analytics", partial(build_analytics, settings, run_date)),
             ("report", partial(report, settings, run_date)),
         ]
-    return stages
+    stages.append(("finish", partial(finish, settings, run_date)))
+    return [(name, partial(_guarded, settings, run_date, name, thunk)) for name, thunk in stages]
+
+
+def _guarded(settings: Settings, run_date: date, name: str, thunk: Callable[[], object]) -> object:
+    """Run one stage; a gate failure fails the whole date (rolled back and recorded, SPEC 3.1)."""
+    from . import rundates
+
+    if name != "check_inputs":
+        state = rundates.state_of(settings, run_date)
+        if state != "running":
+            # e.g. an Airflow task cleared alone after its date was rolled back: running it now
+            # would work on a store that no longer holds the date's earlier stages.
+            raise RuntimeError(f"run date {run_date} is not in progress (state: {state or 'never started'}); "
+                               "run the whole date again, from check_inputs (Airflow: clear the DAG run)")
+    try:
+        result = thunk()
+    except GateFailure as exc:
+        if name != "check_inputs":  # a refusal is recorded by the check itself, before any copy exists
+            rundates.fail(settings, run_date, exc)
+        raise
+    if name not in ("check_inputs", "finish"):
+        rundates.mark_stage(settings, run_date, name, result)
+    return result
+
+
+def run_stage(settings: Settings, run_date: date, name: str) -> object:
+    """One named stage of the night (what each Airflow task runs)."""
+    stages = dict(night(settings, run_date))
+    if name not in stages:
+        raise KeyError(f"no stage {name!r}; stages: {', '.join(stages)}")
+    return stages[name]()
 
 
 def run_date_stages(settings: Settings, run_date: date,

@@ -103,6 +103,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
 
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=scratch_dir(settings)) as tmp:
         normalised = normalise(spec, path, Path(tmp) / f"{spec.entity}.csv", display)
+        if spec.kind == "snapshot":  # SPEC 3.1 volume: needs the exact count of data rows read
+            from ..inputs import check_volume
+
+            check_volume(con, settings, spec, display, file_date, normalised.rows_read, run_date)
         result = _validate_and_store(con, spec, normalised, display, file_date, fingerprint, lineage, run_date,
                                      rules_sql)
     log.info(

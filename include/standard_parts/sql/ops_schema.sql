@@ -49,6 +49,23 @@ create table if not exists ingest.gate_results (
     primary key (run_date, gate)
 );
 
+-- One row per run date (SPEC sections 3.1 and 8): its outcome as `standard-parts status` shows it.
+-- A failed date's other writes are rolled back; this row and its gate_results rows are what remain.
+create table if not exists ingest.run_dates (
+    run_date date primary key,
+    state varchar not null,           -- running | succeeded | failed
+    failed_gate varchar,
+    message varchar,
+    snapshots varchar,                -- JSON {feed: snapshot date used}
+    accept_drop varchar[],            -- FEED/FILE drops the operator accepted for this run
+    stages varchar,                   -- JSON {stage: succeeded | failed}
+    files varchar,                    -- JSON [{feed, entity, file, rows_read, rows_accepted, rows_quarantined}]
+    tasks_issued bigint,
+    packages_delivered bigint,
+    started_at timestamptz not null,
+    finished_at timestamptz
+);
+
 -- Generation (SPEC section 5). One row per issued task; never deleted except by a re-run of its
 -- own run date, which regenerates the same ids.
 create table if not exists ops.tasks (
