@@ -99,6 +99,41 @@ def publish_packages() -> dict:
     return publish(Settings(), date.fromisoformat(_run_date()))
 
 
+@task(pool=WRITER_POOL)
+def supervise() -> dict:
+    """Escalate open tasks overdue by escalate_after_hours to their station's leader (督办)."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import supervise as escalate
+
+    return escalate(Settings(), date.fromisoformat(_run_date()))
+
+
+@task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
+def publish_handoffs() -> dict:
+    """Send the night's hand-offs to their departments; the ledger makes a retry send only what is not delivered."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import publish_handoffs as send
+
+    return send(Settings(), date.fromisoformat(_run_date()))
+
+
+@task(pool=WRITER_POOL)
+def ingest_handoffs() -> list[dict]:
+    """The partner departments' events (handoffs feed), after the night's completions opened their hand-offs."""
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import ingest_handoffs as load
+
+    with gate_failures_fail_the_task():
+        results = load(Settings(), date.fromisoformat(_run_date()))
+    return [{k: str(v) for k, v in r.items()} for r in results]
+
+
 @task(pool=WRITER_POOL, outlets=[ANALYTICS])
 def build_analytics() -> str:
     """Rebuild analytics.duckdb from the operational store; swap it in atomically."""
@@ -142,8 +177,11 @@ def standard_parts_nightly():
     landed = ingest_completions.override(task_id="ingest_completions_landed")(final=False)
     generated = generate_tasks()
     gate = gate_tasks()
+    supervised = supervise()
     published = publish_packages()
     completed = ingest_completions.override(task_id="ingest_completions")(final=True)
+    handed_off = publish_handoffs()
+    events = ingest_handoffs()
     analytics = build_analytics()
     leadership = leadership_report()
 
@@ -151,7 +189,8 @@ def standard_parts_nightly():
     population >> antifraud
     [population, venues] >> instructions
     org >> landed
-    [antifraud, instructions, landed] >> generated >> gate >> published >> completed >> analytics >> leadership
+    [antifraud, instructions, landed] >> generated >> gate >> supervised >> published >> completed
+    completed >> handed_off >> events >> analytics >> leadership
 
 
 standard_parts_nightly()
