@@ -59,7 +59,8 @@ RESIDENTS = 3000
 SAME_DAY_COMPLETIONS = 6
 CHILD = Path(__file__).with_name("crash_child.py")
 STAGES = ("ingest_org", "ingest_population", "ingest_venues", "ingest_antifraud", "ingest_instructions",
-          "completions_landed", "generate", "gate_tasks", "publish", "completions", "analytics", "report")
+          "completions_landed", "generate", "gate_tasks", "supervise", "publish", "completions", "publish_handoffs",
+          "ingest_handoffs", "analytics", "report")
 # Wall-clock columns of the marts, left out of the comparison (and required to exist, so a rename
 # cannot silently widen what is ignored).
 WALL_CLOCK = {"gate_results": ("checked_at",)}
