@@ -83,4 +83,4 @@ def test_a_failed_gate_fails_the_task_without_retries():
 
 def test_every_gated_task_fails_fast():
     source = (DAGS / "standard_parts_nightly.py").read_text()
-    assert source.count("with gate_failures_fail_the_task():") == 4  # feeds, completions, tasks, marts
+    assert source.count("with gate_failures_fail_the_task():") == 5  # feeds, completions, tasks, hand-off events, marts
