@@ -113,6 +113,24 @@ def publish_packages() -> dict:
     return _counts(_stage("publish"))
 
 
+@task(pool=WRITER_POOL)
+def supervise() -> dict:
+    """Escalate open tasks overdue by escalate_after_hours to their station's leader (督办)."""
+    return _counts(_stage("supervise"))
+
+
+@task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
+def publish_handoffs() -> dict:
+    """Send the night's hand-offs to their departments; the ledger makes a retry send only what is not delivered."""
+    return _counts(_stage("publish_handoffs"))
+
+
+@task(pool=WRITER_POOL)
+def ingest_handoffs() -> list[dict]:
+    """The partner departments' events (handoffs feed), after the night's completions opened their hand-offs."""
+    return _counts(_stage("ingest_handoffs"))
+
+
 @task(pool=WRITER_POOL, outlets=[ANALYTICS])
 def build_analytics() -> str:
     """Rebuild analytics.duckdb (as of the newest successful run date); swap it in atomically."""
@@ -156,8 +174,11 @@ def standard_parts_nightly():
     landed = ingest_completions.override(task_id="ingest_completions_landed")(final=False)
     generated = generate_tasks()
     gate = gate_tasks()
+    supervised = supervise()
     published = publish_packages()
     completed = ingest_completions.override(task_id="ingest_completions")(final=True)
+    handed_off = publish_handoffs()
+    events = ingest_handoffs()
     analytics = build_analytics()
     leadership = leadership_report()
     finished = finish_date()
@@ -167,7 +188,8 @@ def standard_parts_nightly():
     population >> antifraud
     [population, venues] >> instructions
     org >> landed
-    [antifraud, instructions, landed] >> generated >> gate >> published >> completed >> analytics >> leadership >> finished
+    [antifraud, instructions, landed] >> generated >> gate >> supervised >> published >> completed
+    completed >> handed_off >> events >> analytics >> leadership >> finished
 
 
 standard_parts_nightly()

@@ -1,4 +1,6 @@
-"""A scripted officer-app receiver for publishing tests: ``POST /packages`` on 127.0.0.1 only.
+"""A scripted officer-app receiver for publishing tests: ``POST /packages`` (officer packages) and
+``POST /handoffs`` (the partner departments' side of hand-offs, SPEC 12) on 127.0.0.1 only.
+``Seen.path`` tells which endpoint a request went to; both share the fault plans and the store.
 
 Each request takes the next action from the plan for its Idempotency-Key (``script(..., key=K)``),
 else from the shared plan (``script(...)``), else from the random fault mode if it is on
@@ -47,6 +49,7 @@ class Seen:
     content_type: str | None
     body: bytes
     status: int | None = None
+    path: str = "/packages"
 
 
 class _Server(ThreadingHTTPServer):
@@ -78,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         rec = self.server.receiver
         length = self.headers.get("Content-Length")
-        if self.path != "/packages":
+        if self.path not in ("/packages", "/handoffs"):
             self.close_connection = True
             self._answer(404, {"error": "not found"})
             return
@@ -93,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(length))
         key = self.headers.get("Idempotency-Key")
         action = rec._next_action(key)
-        seen = Seen(key, action, self.headers.get("Content-Type"), body)
+        seen = Seen(key, action, self.headers.get("Content-Type"), body, path=self.path)
         rec._seen(seen)
         if key is None:
             seen.status = 400

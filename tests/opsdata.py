@@ -79,10 +79,10 @@ class Ops:
         return self
 
     def officer(self, officer_id: str, station_id: str, community_id: str | None = "C1", day: date = D0,
-                name: str = "王警官", current: bool = True) -> Ops:
+                name: str = "王警官", current: bool = True, role: str = "community", active: bool = True) -> Ops:
         """An officer in the snapshot of ``day`` (ops.officers_history; ops.officers too if current)."""
         row = [day, f"org/{day}/officers.csv", self._next(), officer_id, name, station_id, community_id,
-               "community", True]
+               role, active]
         self.con.execute("insert into ops.officers_history values (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         if current:
             self.con.execute("insert into ops.officers values (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)

@@ -59,7 +59,8 @@ RESIDENTS = 3000
 SAME_DAY_COMPLETIONS = 6
 CHILD = Path(__file__).with_name("crash_child.py")
 STAGES = ("ingest_org", "ingest_population", "ingest_venues", "ingest_antifraud", "ingest_instructions",
-          "completions_landed", "generate", "gate_tasks", "publish", "completions", "analytics", "report")
+          "completions_landed", "generate", "gate_tasks", "supervise", "publish", "completions", "publish_handoffs",
+          "ingest_handoffs", "analytics", "report")
 # Wall-clock columns of the marts, left out of the comparison (and required to exist, so a rename
 # cannot silently widen what is ignored).
 WALL_CLOCK = {"gate_results": ("checked_at",)}
@@ -72,6 +73,9 @@ OPS_TABLES = {
     "ingest.quarantine": (),
     "ingest.files": ("loaded_at",),
     "ingest.gate_results": ("checked_at",),
+    "ops.handoff_events": (),
+    "ops.partner_departments": (),
+    "ops.escalations": (),
 }
 
 
@@ -150,7 +154,9 @@ def _copy_state(src: tuple[Path, Path], warehouse: Path, outbox: Path) -> None:
     shutil.copytree(src[1], outbox)
     con = duckdb.connect(str(warehouse / "operational.duckdb"))
     try:
-        con.execute("update publish.deliveries set target = ?", [f"folder:{outbox.resolve()}"])
+        # packages under the folder itself, hand-off documents under its handoffs/ (SPEC 12)
+        con.execute("update publish.deliveries set target = ? || case when target like '%/handoffs' "
+                    "then '/handoffs' else '' end", [f"folder:{outbox.resolve()}"])
     finally:
         con.close()
 
@@ -241,7 +247,7 @@ def state(warehouse: Path, outbox: Path) -> dict:
     try:
         out = {table: _rows(con, table, exclude) for table, exclude in OPS_TABLES.items()}
         targets = {t for (t,) in con.execute("select distinct target from publish.deliveries").fetchall()}
-        assert targets == {f"folder:{outbox.resolve()}"}, targets
+        assert targets <= {f"folder:{outbox.resolve()}", f"folder:{outbox.resolve() / 'handoffs'}"}, targets
         out["ledger"] = _rows(con, "publish.deliveries", ("target", "first_attempt_at", "delivered_at"))
         statuses = {s for (s,) in con.execute("select distinct status from publish.deliveries").fetchall()}
         assert out["ledger"] and statuses == {"delivered"}, statuses
@@ -441,7 +447,7 @@ def assert_nothing_partial(world: World, day: date, warehouse: Path, outbox: Pat
         if name.endswith("/manifest.json"):
             manifest = json.loads(raw)
             for entry in manifest["packages"]:
-                package = outbox / manifest["run_date"] / entry["file"]
+                package = (outbox / name).parent / entry["file"]  # packages' or hand-offs' folder
                 assert package.is_file() and package.stat().st_size == entry["bytes"], (context, entry)
     # Analysts: the previous night's marts or this night's, readable, never a mixture.
     analytics = warehouse / "analytics.duckdb"
@@ -506,7 +512,8 @@ def crash_and_rerun(world: World, server: ForkServer, tmp_path: Path, day: date,
 # analytics.duckdb in (its docs and gate record still to come); on day 1 anywhere in them.
 KILLS = [("report", "generate", "ingest_org"), ("analytics:swapped", "gate_tasks", "ingest_population"),
          ("completions", "completions_landed", "ingest_venues"),
-         ("publish:delivering", "ingest_instructions", "ingest_antifraud")]
+         ("publish:delivering", "ingest_instructions", "ingest_antifraud"),
+         ("ingest_handoffs", "publish_handoffs", "supervise")]
 assert sorted(s.partition(":")[0] for kills in KILLS for s in kills) == sorted(STAGES)
 
 

@@ -78,6 +78,11 @@ def test_marts_are_the_contract_and_tables(dbt_run):
         "quarantine_summary": {"run_date", "feed", "reason", "rows"},
         "generation_stats": {"run_date", "standard_part_id", "candidates", "merged_away", "suppressed_open",
                              "suppressed_cooldown", "issued", "unassignable"},
+        # SPEC 12
+        "handoff_sla_monthly": {"month", "department", "handoffs", "acknowledged", "acknowledged_on_time",
+                                "resolved", "resolved_on_time", "rejected", "open_overdue"},
+        "escalations": {"task_id", "station_id", "standard_part_id", "officer_id", "escalated_on",
+                        "leader_officer_id", "completed_at"},
     }
     for name, columns in required.items():
         assert columns <= set(marts[name]["columns"]), (name, columns - set(marts[name]["columns"]))

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     red_share_threshold: float = 0.05
     yellow_share_threshold: float = 0.10
 
+    # Supervision (督办, SPEC 12): an open task this many hours past due_at at a run's issued_at is
+    # escalated to its station's leader.
+    escalate_after_hours: int = Field(default=72, ge=0)
+    # Partner departments of hand-offs (SPEC 12): a YAML file replacing the shipped list (None: shipped).
+    handoff_departments: Path | None = None
+
     # Keyed pseudonyms for persons (HMAC-SHA256). Production refuses to start without a real key.
     production: bool = False
     pseudonym_key: SecretStr | None = None

@@ -56,9 +56,9 @@ FEEDS: tuple[str, ...] = tuple(dict.fromkeys(f.feed for f in FILES))
 
 
 def files_of(feed: str) -> tuple[FileSpec, ...]:
-    found = tuple(f for f in FILES if f.feed == feed)
+    found = tuple(f for f in (*FILES, *STAGE_FILES) if f.feed == feed)
     if not found:
-        raise KeyError(f"unknown feed {feed!r}; known: {', '.join(FEEDS)}")
+        raise KeyError(f"unknown feed {feed!r}; known: {', '.join((*FEEDS, *(f.feed for f in STAGE_FILES)))}")
     return found
 
 
@@ -94,3 +94,15 @@ COMPLETIONS = FileSpec(
      "followup_needed", "handoff_department"),
     "completion_id",
 )
+
+# Hand-off events reported back by partner departments (SPEC sections 3 and 12): ingested by the
+# ``ingest_handoffs`` stage after the night's completions (their hand-offs must be open first), through
+# the same loader, row rules (``ingest/sql/handoff_events.sql``) and gate as the input feeds.
+HANDOFFS = FileSpec(
+    "handoffs", "handoff_events", "handoff_events.jsonl", "incremental",
+    ("event_id", "handoff_id", "department", "event", "at", "note"),
+    "event_id",
+)
+
+# Feeds ingested by their own stages of the night rather than in INGEST_ORDER.
+STAGE_FILES: tuple[FileSpec, ...] = (COMPLETIONS, HANDOFFS)

@@ -62,13 +62,9 @@ class InputsRefused(GateFailure):
 
 
 def file_specs() -> tuple[FileSpec, ...]:
-    """Every file of the landing contract: the ingest feeds plus the separately ingested ones
-    (completions, hand-off events...) that ``feeds`` declares as module-level ``FileSpec``s."""
-    found = list(feeds.FILES)
-    for value in vars(feeds).values():
-        if isinstance(value, FileSpec) and value not in found:
-            found.append(value)
-    return tuple(found)
+    """Every file of the landing contract: the ingest feeds plus the ones ingested by their own
+    stages (completions, hand-off events)."""
+    return (*feeds.FILES, *feeds.STAGE_FILES)
 
 
 def snapshot_dates(settings: Settings, run_date: date) -> dict[str, str]:

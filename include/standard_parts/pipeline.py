@@ -112,6 +112,40 @@ def completions(settings: Settings, run_date: date, final: bool = True) -> list[
     return run_stage(settings, run_date, final=final)
 
 
+def supervise(settings: Settings, run_date: date) -> dict:
+    """Escalate open tasks overdue by ``escalate_after_hours`` to their station's leader (督办, SPEC 12);
+    before publishing, so the leaders' packages of the date carry them."""
+    from .handoffs import supervise as escalate
+
+    with ops_session(settings) as con:
+        return escalate(con, settings, run_date)
+
+
+def publish_handoffs(settings: Settings, run_date: date) -> dict:
+    """Send the hand-offs opened by the night's completions to their departments (一键流转, SPEC 12)."""
+    from .handoffs import publish_handoffs as send
+    from .handoffs import refresh_partners
+
+    with ops_session(settings) as con:
+        if not settings.publish:
+            refresh_partners(con, settings)  # the marts still judge each department by its own levels
+            log.info("publish_handoffs: no target configured (STANDARD_PARTS_PUBLISH / --publish); skipped")
+            return {"skipped": True}
+        result = send(con, settings, run_date, settings.publish, spool_dir=str(scratch_dir(settings)))
+    return {"target": result.target, "total": result.total, "delivered_now": result.delivered_now,
+            "already_delivered": result.already_delivered}
+
+
+def ingest_handoffs(settings: Settings, run_date: date) -> list[dict]:
+    """The partner departments' events (the ``handoffs`` feed), after the night's completions opened
+    their hand-offs: the common loader, row rules and gate (SPEC 3 and 12)."""
+    from .handoffs import refresh_partners
+
+    with ops_session(settings) as con:
+        refresh_partners(con, settings)
+    return ingest(settings, "handoffs", run_date)
+
+
 def report(settings: Settings, run_date: date) -> str:
     """The leadership report from the marts (reads analytics.duckdb only), as of the newest date."""
     from .report import build_report
@@ -145,11 +179,16 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
         ("completions_landed", partial(completions, settings, run_date, False)),
         ("generate", partial(generate, settings, run_date)),
         ("gate_tasks", partial(gate_generated, settings, run_date)),
+        ("supervise", partial(supervise, settings, run_date)),
         ("publish", partial(publish, settings, run_date)),
     ]
     if after_publish is not None:
         stages.append(("after_publish", partial(after_publish, run_date)))
     stages.append(("completions", partial(completions, settings, run_date, True)))
+    stages += [
+        ("publish_handoffs", partial(publish_handoffs, settings, run_date)),
+        ("ingest_handoffs", partial(ingest_handoffs, settings, run_date)),
+    ]
     if build_marts:
         stages += [
             ("analytics", partial(build_analytics, settings, run_date)),

@@ -277,7 +277,9 @@ def _packages_delivered(con: duckdb.DuckDBPyConnection, run_date: date) -> int:
                          "and table_name = 'deliveries'").fetchone()[0]
     if not exists:
         return 0
+    # officers' packages only (PKG-…): the hand-off documents (HO-…) share the ledger
     return con.execute("select count(distinct package_id) from publish.deliveries where run_date = ? "
+                       "and package_id like 'PKG-%' "
                        "and status = 'delivered'", [run_date]).fetchone()[0]
 
 

@@ -29,8 +29,24 @@ select
     t.departments,
     t.rules,
     t.requests,
-    a.as_of_date
+    a.as_of_date,
+    -- hand-offs (SPEC 12) opened for the task by as_of, and how many are still open (not resolved/rejected)
+    coalesce(h.handoffs, 0) as handoffs,
+    coalesce(h.handoffs_open, 0) as handoffs_open,
+    -- supervision (督办): the date the task was escalated to its station's leader, and to whom
+    e.escalated_on,
+    e.leader_officer_id as supervised_by
 from {{ ref('int_tasks_in_scope') }} as t
 inner join {{ ref('int_task_status_intervals') }} as s
     on s.task_id = t.task_id and s.valid_to is null
 cross join {{ ref('int_as_of') }} as a
+left join (
+    select
+        task_id,
+        count(*) as handoffs,
+        count(*) filter (where resolved_at is null and rejected_at is null) as handoffs_open
+    from {{ ref('int_handoffs_state') }}
+    group by task_id
+) as h on h.task_id = t.task_id
+left join {{ ref('stg_ops__escalations') }} as e
+    on e.task_id = t.task_id and e.escalated_on <= a.as_of_date

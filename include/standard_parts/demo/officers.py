@@ -119,9 +119,18 @@ def simulate_day(landing: Path, packages_dir: Path, day: date, seed: int) -> int
 
 def officers_hook(landing: Path, packages_dir: Path, seed: int) -> Callable[[date], int]:
     """What the demo passes as ``after_publish``: once run date D is published, the app receives
-    it and the next day's completions file (arrivals on D + 1) can be written. Day D's own file
-    was complete before D's run started, so a re-run of D sees the same data."""
-    return lambda day: simulate_day(landing, packages_dir, day + timedelta(days=1), seed)
+    it and the next day's completions file (arrivals on D + 1) can be written, and with it the
+    partner departments' events file of D + 1 (``demo.departments``). Day D's own files were
+    complete before D's run started, so a re-run of D sees the same data."""
+    from . import departments
+
+    def hook(day: date) -> int:
+        written = simulate_day(landing, packages_dir, day + timedelta(days=1), seed)
+        # the partner departments answer the hand-offs of the completions landed so far
+        departments.simulate_day(landing, day + timedelta(days=1), seed)
+        return written
+
+    return hook
 
 
 # ---------------------------------------------------------------------------------------- packages

@@ -34,6 +34,7 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "venues": ("communities",),
     "alerts": (),
     "instructions": ("houses", "persons", "venues", "communities"),
+    "handoff_events": (),  # checked against the hand-offs of ops.completions (no snapshot lineage)
 }
 
 
@@ -137,6 +138,8 @@ def _validate_and_store(
     fingerprint: str, lineage: str, run_date: date, rules_sql: str,
 ) -> FileResult:
     _load_raw(con, spec, normalised, display)
+    # Rules that judge a row by its file's date (e.g. an event after the end of that date) read it here.
+    con.execute("create or replace temp table file_params as select ?::date as file_date", [file_date])
     if spec.entity == "instructions":
         _load_ref_parts(con)
     con.execute(f"create or replace temp table validated as {rules_sql}")

@@ -16,7 +16,9 @@ from .ledger import (
     publish_packages,
 )
 from .transports import (
+    PACKAGE,
     DeliveryOutcome,
+    DocumentKind,
     FolderTransport,
     HttpTransport,
     ManifestEntry,
@@ -30,7 +32,9 @@ from .transports import (
 )
 
 __all__ = [
+    "PACKAGE",
     "DeliveryOutcome",
+    "DocumentKind",
     "Failure",
     "FolderTransport",
     "HttpTransport",

@@ -22,7 +22,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .transports import (
+    PACKAGE,
     DeliveryOutcome,
+    DocumentKind,
     ManifestEntry,
     PackageSpool,
     PreparedPackage,
@@ -188,12 +190,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _prepare_all(packages: Iterable[Mapping[str, Any]], spool: PackageSpool) -> list[SpooledPackage]:
+def _prepare_all(packages: Iterable[Mapping[str, Any]], spool: PackageSpool,
+                 document: DocumentKind = PACKAGE) -> list[SpooledPackage]:
     """Validate and serialise every package (bodies go to the spool), refusing duplicates."""
     by_id: dict[str, SpooledPackage] = {}
     by_officer_day: dict[tuple[str, str], str] = {}
     for raw in packages:
-        pkg = prepare_package(raw)
+        pkg = prepare_package(raw, document)
         seen = by_id.get(pkg.package_id)
         if seen is not None:
             if seen.sha256 != pkg.sha256:
@@ -202,7 +205,7 @@ def _prepare_all(packages: Iterable[Mapping[str, Any]], spool: PackageSpool) -> 
         other = by_officer_day.setdefault((pkg.run_date, pkg.officer_id), pkg.package_id)
         if other != pkg.package_id:
             raise ValueError(
-                f"officer {pkg.officer_id!r} has two packages for {pkg.run_date}: {other!r} and {pkg.package_id!r}"
+                f"{document.recipient_key} {pkg.officer_id!r} has two {document.name}s for {pkg.run_date}: {other!r} and {pkg.package_id!r}"
             )
         by_id[pkg.package_id] = spool.keep(pkg)
     return list(by_id.values())
@@ -335,6 +338,7 @@ def publish_packages(
     target: str,
     transport: Transport | None = None,
     spool_dir: str | None = None,
+    document: DocumentKind = PACKAGE,
 ) -> PublishResult:
     """Deliver every package not yet delivered to ``target``; record each outcome in the ledger.
 
@@ -347,18 +351,18 @@ def publish_packages(
     everything if any package failed permanently or is still pending after retries.
     """
     ensure_ledger(con)
-    key = canonical_target(target)
+    key = canonical_target(target, document)
     if transport is not None and transport.target != key:
         raise ValueError(f"transport is for {transport.target}, not for target {key}")
     with PackageSpool(spool_dir) as spool:
-        prepared = _prepare_all(packages, spool)
+        prepared = _prepare_all(packages, spool, document)
         if not prepared:
             return PublishResult(target=key, total=0, delivered_now=0, already_delivered=0, failed=0, pending=0)
         already = _check_and_register(con, key, prepared)
         to_send = [p for p in prepared if p.package_id not in already]
 
         owned = transport is None
-        transport = transport or make_transport(target)
+        transport = transport or make_transport(target, document)
         try:
             outcomes = _deliver_all(con, key, transport, to_send)
             manifest_errors = _finish_run_dates(con, key, transport, (p.run_date for p in prepared))

@@ -55,6 +55,20 @@ def officer_code(green: int, yellow: int, red: int, settings: Settings) -> str |
     return "green"
 
 
+def _supervision_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    """Per leader, the escalated tasks still open (SPEC 12 督办), most overdue first. Small: escalated
+    tasks are the red tail of the open tasks."""
+    rel = con.execute(read_named_sql("publish/sql/packages.sql")["supervision"])
+    columns = [d[0] for d in rel.description]
+    lists: dict[str, list[dict]] = defaultdict(list)
+    for row in rel.fetchall():
+        item = dict(zip(columns, row, strict=True))
+        hours = item["hours_overdue"]
+        item["hours_overdue"] = int(hours) if float(hours).is_integer() else round(hours, 2)
+        lists[item.pop("leader_officer_id")].append(item)
+    return lists
+
+
 def build_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> list[dict]:
     """Every officer's package for the run date, as a list (tests, small cities)."""
     return list(iter_packages(con, settings, run_date))
@@ -83,6 +97,7 @@ def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
             "join pkg_open_tasks as o on o.task_id = s.task_id order by o.officer_id"
         )
     codes = {r[0]: r[1:] for r in con.execute(packages_sql["work_code"]).fetchall()}
+    supervision = _supervision_lists(con)
     officers = [r[0] for r in con.execute(packages_sql["officers"]).fetchall()]
 
     departments = {d.code: d.name_zh for d in catalogue.departments}
@@ -162,6 +177,7 @@ def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
                 "business_list": business.pop(officer, []),
                 "enablement_list": enablement.pop(officer, []),
                 "collaboration_list": collaboration.pop(officer, []),
+                "supervision_list": supervision.pop(officer, []),
                 "work_code": {
                     "code": officer_code(green, yellow, red, settings),
                     "month": run_date.strftime("%Y-%m"),

@@ -158,34 +158,54 @@ def _check_path_component(value: str, what: str, package_id: str) -> None:
         raise ValueError(f"package {package_id!r}: {what} {value!r} cannot be used as a file name")
 
 
-def prepare_package(package: Mapping[str, Any]) -> PreparedPackage:
+@dataclass(frozen=True)
+class DocumentKind:
+    """What is published: officer packages (SPEC 8) or partner departments' hand-off documents (SPEC 12).
+
+    Both go through the same spool, ledger and transports; a kind names the document's id key (the
+    Idempotency-Key), its recipient key (the file name under a folder target, the ledger's recipient
+    column), the list it counts, its required keys and the HTTP resource it is POSTed to.
+    """
+
+    name: str
+    id_key: str
+    recipient_key: str
+    list_key: str
+    required: tuple[str, ...]
+    resource: str
+
+
+PACKAGE = DocumentKind("package", "package_id", "officer_id", "business_list", REQUIRED_KEYS, "packages")
+
+
+def prepare_package(package: Mapping[str, Any], kind: DocumentKind = PACKAGE) -> PreparedPackage:
     """Validate the contract fields and serialise; raises ValueError naming the package."""
     if not isinstance(package, Mapping):
-        raise ValueError(f"a package must be a mapping, got {type(package).__name__}")
-    package_id = package.get("package_id")
+        raise ValueError(f"a {kind.name} must be a mapping, got {type(package).__name__}")
+    package_id = package.get(kind.id_key)
     if not isinstance(package_id, str) or not package_id.strip():
-        raise ValueError(f"package without a valid package_id: {package_id!r}")
-    missing = [k for k in REQUIRED_KEYS if k not in package]
+        raise ValueError(f"{kind.name} without a valid {kind.id_key}: {package_id!r}")
+    missing = [k for k in kind.required if k not in package]
     if missing:
-        raise ValueError(f"package {package_id!r} lacks required keys {missing}")
-    officer_id = package["officer_id"]
+        raise ValueError(f"{kind.name} {package_id!r} lacks required keys {missing}")
+    officer_id = package[kind.recipient_key]
     if not isinstance(officer_id, str):
-        raise ValueError(f"package {package_id!r}: officer_id must be a string, got {officer_id!r}")
-    _check_path_component(officer_id, "officer_id", package_id)
+        raise ValueError(f"{kind.name} {package_id!r}: {kind.recipient_key} must be a string, got {officer_id!r}")
+    _check_path_component(officer_id, kind.recipient_key, package_id)
     run_date = package["run_date"]
     if not isinstance(run_date, str) or not _RUN_DATE_RE.match(run_date):
-        raise ValueError(f"package {package_id!r}: run_date must be 'YYYY-MM-DD', got {run_date!r}")
+        raise ValueError(f"{kind.name} {package_id!r}: run_date must be 'YYYY-MM-DD', got {run_date!r}")
     try:
         date.fromisoformat(run_date)
     except ValueError as exc:
-        raise ValueError(f"package {package_id!r}: run_date {run_date!r} is not a date") from exc
-    business_list = package["business_list"]
+        raise ValueError(f"{kind.name} {package_id!r}: run_date {run_date!r} is not a date") from exc
+    business_list = package[kind.list_key]
     if not isinstance(business_list, list):
-        raise ValueError(f"package {package_id!r}: business_list must be a list")
+        raise ValueError(f"{kind.name} {package_id!r}: {kind.list_key} must be a list")
     try:
         body = canonical_bytes(package)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"package {package_id!r} is not JSON-serialisable: {exc}") from exc
+        raise ValueError(f"{kind.name} {package_id!r} is not JSON-serialisable: {exc}") from exc
     return PreparedPackage(
         package_id=package_id,
         officer_id=officer_id,
@@ -429,7 +449,9 @@ def _http_target(base: httpx.URL) -> str:
 
 
 class HttpTransport(Transport):
-    """``http(s)://URL``: POST each package to ``URL/packages`` with an Idempotency-Key.
+    """``http(s)://URL``: POST each package to ``URL/<resource>`` (``packages``; hand-off documents:
+    ``handoffs``) with an Idempotency-Key. The ledger target of another resource than ``packages`` is
+    ``URL/<resource>``, so its deliveries never mix with the packages'.
 
     One httpx.Client (thread-safe) is shared by up to ``max_workers`` threads. Retries are bounded
     by ``max_attempts`` and ``max_total_seconds`` (no new attempt starts once the next wait would
@@ -452,6 +474,7 @@ class HttpTransport(Transport):
         verify: bool | ssl.SSLContext = True,
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
+        resource: str = "packages",
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
@@ -459,8 +482,8 @@ class HttpTransport(Transport):
             raise ValueError("max_workers must be >= 1")
         base = _parse_http_url(url)
         # Join carefully: 'http://h', 'http://h/' and 'http://h/api/' -> '/packages', '/api/packages'.
-        self.endpoint = base.copy_with(path=base.path.rstrip("/") + "/packages")
-        self.target = _http_target(base)
+        self.endpoint = base.copy_with(path=base.path.rstrip("/") + f"/{resource}")
+        self.target = _http_target(base) if resource == "packages" else _http_target(self.endpoint)
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.max_total_seconds = max_total_seconds
@@ -578,12 +601,17 @@ class HttpTransport(Transport):
 # --------------------------------------------------------------------------- factory
 
 
-def make_transport(target: str, **opts: Any) -> Transport:
-    """``folder:DIR`` -> FolderTransport; ``http(s)://…`` -> HttpTransport(**opts); else ValueError."""
+def make_transport(target: str, document: DocumentKind = PACKAGE, **opts: Any) -> Transport:
+    """``folder:DIR`` -> FolderTransport; ``http(s)://…`` -> HttpTransport(**opts); else ValueError.
+
+    Documents other than packages go to their own place on the same target: ``DIR/<resource>/`` and
+    ``URL/<resource>`` (hand-offs: ``DIR/handoffs/<run_date>/<code>.json``, ``POST URL/handoffs``).
+    """
     kind, value = _split_target(target)
     if kind == "folder":
-        return FolderTransport(value, **opts)
-    return HttpTransport(value, **opts)
+        return FolderTransport(value if document.resource == "packages" else Path(value) / document.resource,
+                               **opts)
+    return HttpTransport(value, resource=document.resource, **opts)
 
 
 def _split_target(target: str) -> tuple[Literal["folder", "http"], str]:
@@ -605,9 +633,14 @@ def _split_target(target: str) -> tuple[Literal["folder", "http"], str]:
     )
 
 
-def canonical_target(target: str) -> str:
-    """The string the ledger keys deliveries by (absolute folder path; URL without trailing '/' or password)."""
+def canonical_target(target: str, document: DocumentKind = PACKAGE) -> str:
+    """The string the ledger keys deliveries by (absolute folder path; URL without trailing '/' or password);
+    documents other than packages: that of their own place (``DIR/<resource>``, ``URL/<resource>``)."""
     kind, value = _split_target(target)
     if kind == "folder":
-        return f"folder:{Path(value).expanduser().resolve()}"
-    return _http_target(_parse_http_url(value))
+        root = Path(value).expanduser().resolve()
+        return f"folder:{root if document.resource == 'packages' else root / document.resource}"
+    base = _parse_http_url(value)
+    if document.resource != "packages":
+        base = base.copy_with(path=base.path.rstrip("/") + f"/{document.resource}")
+    return _http_target(base)

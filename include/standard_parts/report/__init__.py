@@ -17,6 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from . import departments as _departments
+
 log = logging.getLogger(__name__)
 
 __all__ = ["build_report", "render_report", "write_atomic"]
@@ -55,6 +57,7 @@ def build_report(settings, run_date: date | str) -> Path:
     reports = settings.warehouse / "reports"
     dated = reports / run_date.isoformat() / "leadership.html"
     write_atomic(dated, html)
+    _departments.build_departments_page(settings, run_date)  # reports/<run_date>/departments.html (SPEC 12)
     newest = max((p.parent.name for p in reports.glob("*/leadership.html")), default=run_date.isoformat())
     if newest <= run_date.isoformat() or not (reports / "latest.html").exists():
         write_atomic(reports / "latest.html", html)

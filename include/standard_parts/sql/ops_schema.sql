@@ -158,3 +158,36 @@ create table if not exists ops.completions (
     followup_needed boolean,
     handoff_department varchar
 );
+
+-- Hand-off events feed (SPEC 12): accepted rows; every copy of a re-sent event_id (readers keep the first).
+create table if not exists ops.handoff_events (
+    file_date date not null,
+    _file varchar not null,
+    _line bigint not null,
+    event_id varchar,
+    handoff_id varchar,
+    department varchar,
+    event varchar,
+    event_at timestamptz,             -- the feed's `at` (a reserved word in SQL)
+    note varchar
+);
+
+-- Partner departments as configured (handoffs/partner_departments.yaml), rewritten by the hand-off stages.
+create table if not exists ops.partner_departments (
+    department varchar primary key,       -- as officers write it in completions
+    code varchar not null,
+    name_zh varchar,
+    ack_hours integer not null,
+    resolve_hours integer not null,
+    routed boolean not null
+);
+
+-- Supervision (SPEC 12): one row per escalated task, written on the first run date it qualified.
+create table if not exists ops.escalations (
+    task_id varchar primary key,
+    escalated_on date not null,
+    station_id varchar not null,
+    leader_officer_id varchar,            -- null: the station had no active leader that day
+    flagged boolean not null,
+    hours_overdue integer not null        -- at escalated_on's issued_at
+);

@@ -23,10 +23,18 @@ where t.run_date <= a.run_date
   and t.task_id not in (select task_id from gen_valid_completions);
 
 -- name: officers
+-- Officers with open tasks, every active community officer, and every leader supervising an open task
+-- (SPEC 12: a leader with supervised tasks gets a package even with no tasks of their own).
 select distinct officer_id from (
     select officer_id from pkg_open_tasks
     union all
     select officer_id from ops.officers where active and role = 'community'
+    union all
+    select e.leader_officer_id
+    from ops.escalations as e
+    inner join pkg_open_tasks as o on o.task_id = e.task_id
+    cross join gen_params as g
+    where e.escalated_on <= g.run_date and e.leader_officer_id is not null
 )
 order by officer_id;
 
@@ -79,3 +87,20 @@ select
     count(*) filter (where code = 'red') as red
 from coded
 group by officer_id;
+
+-- name: supervision
+-- The supervision lists (督办, SPEC 12) of a run date's packages: tasks escalated on or before it to a leader and still
+-- open (pkg_open_tasks); ops.escalations is written by the supervise stage, with hours overdue at the run's issued_at.
+select
+    e.leader_officer_id,
+    o.task_id,
+    o.officer_id,
+    o.standard_part_id,
+    strftime(timezone('Asia/Shanghai', o.due_at), '%Y-%m-%dT%H:%M:%S+08:00') as due_at,
+    (epoch(g.issued_at) - epoch(o.due_at)) / 3600.0 as hours_overdue
+from ops.escalations as e
+inner join pkg_open_tasks as o on o.task_id = e.task_id
+cross join gen_params as g
+where e.escalated_on <= g.run_date
+  and e.leader_officer_id is not null
+order by e.leader_officer_id, o.due_at, o.task_id;

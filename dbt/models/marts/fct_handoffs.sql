@@ -1,0 +1,32 @@
+-- One row per hand-off (一键流转, SPEC 12) opened on or before the as_of date, judged at as_of.
+select
+    h.handoff_id,
+    h.task_id,
+    t.standard_part_id,
+    t.station_id,
+    t.community_id,
+    t.object_type,
+    h.department,
+    h.department_code,
+    h.department_name_zh,
+    h.routed,
+    h.opened_at,
+    {{ local_month('h.opened_at') }} as month,
+    h.ack_due_at,
+    h.resolve_due_at,
+    h.acknowledged_at,
+    h.resolved_at,
+    h.rejected_at,
+    h.acknowledged_at is not null as acknowledged,
+    h.acknowledged_at is not null and h.acknowledged_at <= h.ack_due_at as acknowledged_on_time,
+    h.resolved_at is not null as resolved,
+    h.resolved_at is not null and h.resolved_at <= h.resolve_due_at as resolved_on_time,
+    h.rejected_at is not null as rejected,
+    h.resolved_at is not null or h.rejected_at is not null as closed,
+    h.resolved_at is null and h.rejected_at is null and h.resolve_due_at < h.as_of_at as open_overdue,
+    (epoch(h.acknowledged_at) - epoch(h.opened_at)) / 3600.0 as hours_to_acknowledge,
+    (epoch(h.resolved_at) - epoch(h.opened_at)) / 3600.0 as hours_to_resolve,
+    h.events,
+    h.as_of_date
+from {{ ref('int_handoffs_state') }} as h
+left join {{ ref('int_tasks_in_scope') }} as t on t.task_id = h.task_id
