@@ -9,7 +9,7 @@ DEMO_DAYS ?= 30
 DEMO_START ?= 2026-10-01
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv demo test test-fast lint bench clean airflow
+.PHONY: venv demo test test-fast lint bench live clean airflow
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -43,6 +43,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/standard-parts bench --residents $${BENCH_RESIDENTS:-5300000} --out bench/latest.json
+
+# A real Airflow CeleryExecutor deployment (PostgreSQL + Redis on loopback) runs a 3-city province,
+# one worker is killed mid-task; writes build/live/summary.json (CI runs it in the slow step, through
+# tests/test_live.py).
+live: $(STAMP)
+	$(BIN)/python scripts/live.py --out build/live
 
 clean:
 	rm -rf $(DATA) dbt/target dbt/logs

@@ -16,11 +16,13 @@ swapped in atomically) and writes the Chinese leadership report.
 * Trigger with `{"run_date": "YYYY-MM-DD"}` to (re)run a date; a re-run replaces that date's load.
   Add `"accept_drop": ["population/persons.csv"]` to accept a verified snapshot drop.
 * Logic lives in the `standard_parts` package; this file only declares the graph.
+* With `STANDARD_PARTS_PROVINCE_CONFIG` set (SPEC section 10), this file yields one such DAG per
+  city, `standard_parts_nightly_<city>`: its tasks go to the Celery queue named after the city and
+  its writers to the city's own pool `duckdb_writer_<city>`; its analytics Asset feeds the
+  province roll-up DAG.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
@@ -29,8 +31,15 @@ from standard_parts.orchestration import (
     TAGS,
     TIMEZONE,
     WRITER_POOL,
+    city_asset_uri,
+    city_pool,
     gate_failures_fail_the_task,
+    nightly_schedule,
+    province_cities,
     resolve_run_date,
+    retry_delay,
+    route_to_city,
+    task_settings,
 )
 
 ANALYTICS = Asset("standard_parts://warehouse/analytics.duckdb")
@@ -46,13 +55,13 @@ def _stage(name: str):
     once and rolls the whole date back (the pipeline does that; nothing of the date stays)."""
     from datetime import date
 
-    from standard_parts.config import Settings
     from standard_parts.pipeline import run_stage
 
     context = get_current_context()
     # Run conf {"accept_drop": ["population/persons.csv"]}: drops the operator has verified (SPEC 3.1).
     accepted = context["params"].get("accept_drop") or (context["dag_run"].conf or {}).get("accept_drop") or []
-    settings = Settings(accept_drop=tuple(accepted))
+    # the DAG's city from the province config, or the one city's environment
+    settings = task_settings(context["params"].get("city"), accept_drop=tuple(accepted))
     with gate_failures_fail_the_task():
         return run_stage(settings, date.fromisoformat(_run_date()), name)
 
@@ -74,7 +83,7 @@ def check_inputs() -> dict:
     from standard_parts.airflow_pool import PoolMissing, require_writer_pool
 
     try:
-        require_writer_pool()
+        require_writer_pool(city_pool(get_current_context()["params"].get("city")))
     except PoolMissing as exc:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -107,7 +116,7 @@ def gate_tasks() -> None:
     _stage("gate_tasks")
 
 
-@task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
+@task(pool=WRITER_POOL, retries=5, retry_delay=retry_delay(120), retry_exponential_backoff=True)
 def publish_packages() -> dict:
     """Deliver each officer's package; the ledger makes a retry send only what is not delivered."""
     return _counts(_stage("publish"))
@@ -119,7 +128,7 @@ def supervise() -> dict:
     return _counts(_stage("supervise"))
 
 
-@task(pool=WRITER_POOL, retries=5, retry_delay=timedelta(minutes=2), retry_exponential_backoff=True)
+@task(pool=WRITER_POOL, retries=5, retry_delay=retry_delay(120), retry_exponential_backoff=True)
 def publish_handoffs() -> dict:
     """Send the night's hand-offs to their departments; the ledger makes a retry send only what is not delivered."""
     return _counts(_stage("publish_handoffs"))
@@ -131,7 +140,7 @@ def ingest_handoffs() -> list[dict]:
     return _counts(_stage("ingest_handoffs"))
 
 
-@task(pool=WRITER_POOL, outlets=[ANALYTICS])
+@task(pool=WRITER_POOL)
 def build_analytics() -> str:
     """Rebuild analytics.duckdb (as of the newest successful run date); swap it in atomically."""
     return _counts(_stage("analytics"))
@@ -149,47 +158,63 @@ def finish_date() -> dict:
     return _counts(_stage("finish"))
 
 
-@dag(
-    dag_id="standard_parts_nightly",
-    schedule="0 2 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
-    catchup=False,
-    max_active_runs=1,
-    tags=TAGS,
-    doc_md=__doc__,
-    default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5)},
-    params={
+def nightly(dag_id: str = "standard_parts_nightly", city: str | None = None, asset: Asset = ANALYTICS):
+    """Today's nightly DAG; with ``city``, that city's copy routed to its queue and pool."""
+    params = {
         "run_date": Param(None, type=["null", "string"], description="YYYY-MM-DD; default: yesterday"),
         "accept_drop": Param([], type=["null", "array"],
                              description="FEED/FILE snapshot drops verified by the operator, for this run only"),
-    },
-)
-def standard_parts_nightly():
-    checked = check_inputs()
-    org = ingest.override(task_id="ingest_org")("org")
-    population = ingest.override(task_id="ingest_population")("population")
-    venues = ingest.override(task_id="ingest_venues")("venues")
-    antifraud = ingest.override(task_id="ingest_antifraud")("antifraud")
-    instructions = ingest.override(task_id="ingest_instructions")("instructions")
-    landed = ingest_completions.override(task_id="ingest_completions_landed")(final=False)
-    generated = generate_tasks()
-    gate = gate_tasks()
-    supervised = supervise()
-    published = publish_packages()
-    completed = ingest_completions.override(task_id="ingest_completions")(final=True)
-    handed_off = publish_handoffs()
-    events = ingest_handoffs()
-    analytics = build_analytics()
-    leadership = leadership_report()
-    finished = finish_date()
+    }
+    if city:  # fixed: a trigger's conf cannot point one city's DAG at another city's warehouse
+        params["city"] = Param(city, type="string", const=city, description="the province config's city id")
 
-    checked >> org
-    org >> [population, venues]
-    population >> antifraud
-    [population, venues] >> instructions
-    org >> landed
-    [antifraud, instructions, landed] >> generated >> gate >> supervised >> published >> completed
-    completed >> handed_off >> events >> analytics >> leadership >> finished
+    @dag(
+        dag_id=dag_id,
+        schedule=nightly_schedule(),
+        start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
+        catchup=False,
+        max_active_runs=1,
+        tags=TAGS + ([f"city:{city}"] if city else []),
+        doc_md=__doc__,
+        default_args={"owner": OWNER, "retries": 2, "retry_delay": retry_delay(300)},
+        params=params,
+    )
+    def standard_parts_nightly():
+        checked = check_inputs()
+        org = ingest.override(task_id="ingest_org")("org")
+        population = ingest.override(task_id="ingest_population")("population")
+        venues = ingest.override(task_id="ingest_venues")("venues")
+        antifraud = ingest.override(task_id="ingest_antifraud")("antifraud")
+        instructions = ingest.override(task_id="ingest_instructions")("instructions")
+        landed = ingest_completions.override(task_id="ingest_completions_landed")(final=False)
+        generated = generate_tasks()
+        gate = gate_tasks()
+        supervised = supervise()
+        published = publish_packages()
+        completed = ingest_completions.override(task_id="ingest_completions")(final=True)
+        handed_off = publish_handoffs()
+        events = ingest_handoffs()
+        analytics = build_analytics.override(outlets=[asset])()
+        leadership = leadership_report()
+        finished = finish_date()
+
+        checked >> org
+        org >> [population, venues]
+        population >> antifraud
+        [population, venues] >> instructions
+        org >> landed
+        [antifraud, instructions, landed] >> generated >> gate >> supervised >> published >> completed
+        completed >> handed_off >> events >> analytics >> leadership >> finished
+
+    built = standard_parts_nightly()
+    if city:
+        route_to_city(built, city)
+    return built
 
 
-standard_parts_nightly()
+_cities = province_cities()
+if _cities is None:  # one city: today's DAG, unchanged
+    nightly()
+else:
+    for _city in _cities:
+        nightly(f"standard_parts_nightly_{_city}", _city, Asset(city_asset_uri(_city)))

@@ -31,7 +31,7 @@ AIRFLOW_COMMANDS = {
     "airflow-apiserver": "api-server",
     "airflow-scheduler": "scheduler",
     "airflow-dag-processor": "dag-processor",
-    "airflow-worker": "celery worker",
+    "airflow-worker": "celery worker --queues ${AIRFLOW_WORKER_QUEUES:-default}",
     "airflow-triggerer": "triggerer",
 }
 REQUIRED_SERVICES = {"postgres", "redis", "airflow-init", *AIRFLOW_COMMANDS}
@@ -176,6 +176,23 @@ def test_start_order_waits_for_health_and_init():
     assert worker_deps["airflow-apiserver"]["condition"] == "service_healthy"
 
 
+def test_province_mode_queues_pools_and_config_mount():
+    """Province mode (SPEC 10): workers serve the queues named in AIRFLOW_WORKER_QUEUES (the city
+    ids), the province folder is mounted writable, the config path reaches every service, and
+    airflow-init creates each city's writer pool from the config."""
+    services = _services()
+    assert _interpolate(_command(services["airflow-worker"])) == "celery worker --queues default"
+    for name, svc in _airflow_services().items():
+        mounts = _volumes(svc)
+        assert mounts.get("/opt/airflow/province", (None, None))[1] == "rw", name
+        env = svc["environment"]
+        assert env["STANDARD_PARTS_PROVINCE_CONFIG"] == "${STANDARD_PARTS_PROVINCE_CONFIG:-}", name
+    script = _command(services["airflow-init"])
+    assert 'standard-parts province pools --config "$${STANDARD_PARTS_PROVINCE_CONFIG}"' in script
+    assert script.index("airflow db migrate") < script.index("province pools")
+    assert _env_example()["AIRFLOW_WORKER_QUEUES"] == "default"
+
+
 def test_worker_healthcheck_uses_the_installed_celery_app():
     test = " ".join(_services()["airflow-worker"]["healthcheck"]["test"])
     module = re.search(r"--app ([\w.]+)\.app\b", test).group(1)
@@ -217,7 +234,9 @@ def test_auth_manager_is_shipped_with_airflow():
 def test_standard_parts_settings_are_production_and_known():
     from standard_parts.config import Settings
 
-    fields = {f"STANDARD_PARTS_{name.upper()}" for name in Settings.model_fields}
+    # + the province config's path: read at DAG parse time (standard_parts.province.config), on
+    # services that hold no pseudonym key and so cannot build a production Settings
+    fields = {f"STANDARD_PARTS_{name.upper()}" for name in Settings.model_fields} | {"STANDARD_PARTS_PROVINCE_CONFIG"}
     for name, svc in _airflow_services().items():
         env = svc["environment"]
         assert env["STANDARD_PARTS_PRODUCTION"] == "true", name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,6 @@ DAGS = Path(__file__).resolve().parents[1] / "dags"
 
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory):
-    import os
-
     os.environ["AIRFLOW_HOME"] = str(tmp_path_factory.mktemp("airflow_home"))
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     from airflow.dag_processing.dagbag import DagBag
@@ -24,7 +23,7 @@ def dagbag(tmp_path_factory):
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert "standard_parts_nightly" in dagbag.dags
+    assert set(dagbag.dags) == {"standard_parts_nightly"}  # no province config: today's one DAG
 
 
 def test_policies(dagbag):
@@ -62,6 +61,7 @@ def test_dag_file_imports_nothing_heavy(path):
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
                          env={"AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PATH": "/usr/bin:/bin",
+                              "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # a worktree's own package
                               "AIRFLOW_HOME": str(path.parent.parent / ".pytest_cache" / "airflow")})
     assert out.stdout.strip() == "", f"{path.name} imports {out.stdout.strip()} at parse time"
 
@@ -89,3 +89,91 @@ def test_every_gated_task_fails_fast():
     # every task runs its stage through one helper, which fails fast on a gate
     assert source.count("with gate_failures_fail_the_task():") == 1
     assert source.count("_stage(") >= 1 + source.count("@task")
+
+
+# ------------------------------------------------------------------ province (SPEC section 10)
+
+@pytest.fixture(scope="module")
+def province_dagbag(tmp_path_factory, dagbag):
+    """The DAG folder parsed with a nine-city province config (Fujian's count)."""
+    from airflow.dag_processing.dagbag import DagBag
+    from standard_parts.province.demo import demo_cities, write_config
+
+    config = write_config(tmp_path_factory.mktemp("province"), demo_cities(9, 1000))
+    os.environ["STANDARD_PARTS_PROVINCE_CONFIG"] = str(config)
+    try:
+        yield DagBag(dag_folder=str(DAGS))
+    finally:
+        del os.environ["STANDARD_PARTS_PROVINCE_CONFIG"]
+
+
+CITIES = ["fuzhou", "xiamen", "quanzhou", "zhangzhou", "putian", "sanming", "nanping", "longyan", "ningde"]
+
+
+def test_province_yields_one_nightly_dag_per_city_and_the_rollup(province_dagbag):
+    assert province_dagbag.import_errors == {}
+    assert set(province_dagbag.dags) == {f"standard_parts_nightly_{c}" for c in CITIES} | {
+        "standard_parts_province_rollup"}
+    test_policies(province_dagbag)
+
+
+def test_city_dags_are_todays_dag_routed_to_the_citys_queue_and_pool(province_dagbag, dagbag):
+    single = dagbag.dags["standard_parts_nightly"]
+    shape = {t.task_id: sorted(t.upstream_task_ids) for t in single.tasks}
+    for city in CITIES:
+        dag = province_dagbag.dags[f"standard_parts_nightly_{city}"]
+        assert {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks} == shape
+        assert dag.timetable.expression == single.timetable.expression
+        assert {t.queue for t in dag.tasks} == {city}
+        assert {t.task_id: t.pool for t in dag.tasks} == {
+            t.task_id: (f"duckdb_writer_{city}" if t.pool == "duckdb_writer" else t.pool) for t in single.tasks}
+        assert {t.task_id: t.retries for t in dag.tasks} == {t.task_id: t.retries for t in single.tasks}
+        assert dag.params["city"] == city
+        outlets = dag.get_task("build_analytics").outlets
+        assert [a.uri for a in outlets] == [f"standard_parts://{city}/analytics.duckdb"]
+    assert [a.uri for a in single.get_task("build_analytics").outlets] == ["standard_parts://warehouse/analytics.duckdb"]
+    assert {t.queue for t in single.tasks} == {"default"}
+
+
+def test_the_rollup_is_scheduled_on_the_cities_analytics_assets(province_dagbag):
+    from airflow.sdk import AssetAny
+
+    dag = province_dagbag.dags["standard_parts_province_rollup"]
+    condition = dag.timetable.asset_condition
+    assert isinstance(condition, AssetAny)  # any city's new analyst file; a late city never blocks it
+    assert sorted(a.uri for a in condition.objects) == sorted(f"standard_parts://{c}/analytics.duckdb"
+                                                             for c in CITIES)
+    assert [t.task_id for t in dag.tasks] == ["province_rollup"]
+
+
+def test_a_city_tasks_settings_are_the_citys(tmp_path, monkeypatch):
+    from standard_parts.orchestration import task_settings
+    from standard_parts.province.demo import demo_cities, write_config
+
+    config = write_config(tmp_path, demo_cities(2, 1000))
+    monkeypatch.setenv("STANDARD_PARTS_PROVINCE_CONFIG", str(config))
+    monkeypatch.setenv("STANDARD_PARTS_WAREHOUSE", "/single/city")
+    xiamen = task_settings("xiamen")
+    assert xiamen.warehouse == tmp_path / "xiamen" / "warehouse"
+    assert xiamen.publish == f"folder:{tmp_path / 'xiamen' / 'publish'}"
+    assert str(task_settings(None).warehouse) == "/single/city"
+    with pytest.raises(KeyError, match="no city 'wuhan'"):
+        task_settings("wuhan")
+
+
+@pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
+def test_dag_files_import_nothing_heavy_with_nine_cities(path, tmp_path):
+    from standard_parts.province.demo import demo_cities, write_config
+
+    config = write_config(tmp_path, demo_cities(9, 1000))
+    code = (
+        "import sys, runpy; runpy.run_path(sys.argv[1]);"
+        "heavy = [m for m in ('pandas', 'duckdb', 'great_expectations', 'dbt', 'plotly') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
+                         env={"AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PATH": "/usr/bin:/bin",
+                              "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+                              "STANDARD_PARTS_PROVINCE_CONFIG": str(config),
+                              "AIRFLOW_HOME": str(tmp_path / "airflow")})
+    assert out.stdout.strip() == "", f"{path.name} imports {out.stdout.strip()} at parse time"

@@ -293,11 +293,17 @@ def bench_cmd(
     cache: Annotated[Path, typer.Option(help="The folder where cached cities and warehouses live.")] = Path(
         "data/bench"),
     seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 42,
+    cities: Annotated[int, typer.Option(min=1, help="N > 1: a province night of N cities (SPEC 10).")] = 1,
 ) -> None:
-    """One full night over a cached city with a year of history: per-stage time, rows, peak RSS."""
+    """One full night over a cached city with a year of history: per-stage time, rows, peak RSS.
+    With --cities N: N cities' nights at once, the roll-up, parallel efficiency."""
+    _setup_logging(False)
+    if cities > 1:
+        from .province.bench import bench_command
+
+        return bench_command(cities, residents, out, cache, seed)
     from .bench import run_benchmark
 
-    _setup_logging(False)
     result = run_benchmark(residents, out, cache, seed)
     table = Table(title=f"Nightly run, {residents:,} residents ({result['history_tasks']:,} tasks of history)")
     for col in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
@@ -311,6 +317,9 @@ def bench_cmd(
                   f"(ratio {result['generation_floor_ratio']:.2f}); DAG parse: "
                   + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result["dag_parse_seconds"].items()))
     console.print(f"written to {out}")
+
+
+app.add_typer(__import__("standard_parts.province.cli", fromlist=["app"]).app, name="province")
 
 
 def main() -> None:  # pragma: no cover - console entry point
