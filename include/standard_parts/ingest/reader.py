@@ -3,10 +3,11 @@
 Two readers, one contract. The fast one is DuckDB's own CSV reader over the landing file (a
 GB18030 file is first transcoded to UTF-8 in streamed chunks). It is used when its answer is
 provably the one the exact reader would give: the file decodes strictly, has no NUL byte, no lone
-CR, every physical line after the header is exactly one record (DuckDB read as many records as
-the file has lines, so no record spans lines and no line is blank: record k starts on line k + 1),
+CR, no blank beside a quote, one kind of line break; records plus the line breaks inside quoted
+fields add up to the file's lines after the header (so no line is blank, and each record starts on
+line 2 + the records and inner line breaks before it); every record has the header's field count,
 no field is over the size limit and no row repeats the header. Anything else (a malformed record,
-a quoted line break, damaged bytes...) goes to the exact reader: Python's C csv parser gives exact
+a blank line, damaged bytes...) goes to the exact reader: Python's C csv parser gives exact
 physical line numbers (records may span lines under RFC 4180 quoting) and lets structural faults
 become quarantine rows instead of a failed load; DuckDB then reads its normalised file, all
 columns as text.
@@ -398,20 +399,45 @@ def _duckdb_read(con, spec: FileSpec, src: Path, dst: Path, display: str) -> Nor
     miscounted = " or ".join([f"{n} is null" for n in names[:-1]] + [f"{names[-1]} is not null"])
     too_long = " or ".join(f"length({n}) > {MAX_FIELD_BYTES}" for n in names[:-1])
     repeats = " and ".join(f"strpos({n}, ?) > 0" for n in names[:-1])
+    # Line breaks inside quoted fields (only LF and CRLF reach here): a record starts on line
+    # 2 + (records before it) + (line breaks inside the records before it).
+    has_break = " or ".join(f"contains({n}, chr(10))" for n in names[:-1])
+    breaks = " + ".join(f"(length({n}) - length(replace({n}, chr(10), '')))" for n in names[:-1])
+    load = (
+        f"create or replace temp table raw_rows as select n + 1 as _line, {picked}, "
+        f"coalesce(({miscounted}) or ({too_long}) or ({repeats}), true) as _suspect, "
+        f"case when {has_break} then {breaks} else 0 end as _breaks "
+        "from read_csv(?, header = true, auto_detect = false, columns = ?, quote = '\"', escape = '\"', "
+        "delim = ',', strict_mode = true, null_padding = true, nullstr = ?, encoding = 'utf-8', parallel = ?) "
+        f"with ordinality as t({', '.join(names)}, n)"
+    )
+    params = [*header, str(scanned.path), {n: "VARCHAR" for n in names}, _NO_NULL]
     try:
-        con.execute(
-            f"create or replace temp table raw_rows as select n + 1 as _line, {picked}, "
-            f"coalesce(({miscounted}) or ({too_long}) or ({repeats}), true) as _suspect "
-            "from read_csv(?, header = true, auto_detect = false, columns = ?, quote = '\"', escape = '\"', "
-            "delim = ',', strict_mode = true, null_padding = true, nullstr = ?, encoding = 'utf-8') "
-            f"with ordinality as t({', '.join(names)}, n)",
-            [*header, str(scanned.path), {n: "VARCHAR" for n in names}, _NO_NULL],
-        )
+        try:
+            con.execute(load, [*params, True])
+        except duckdb.Error as exc:
+            if "null_padding" not in str(exc):
+                raise
+            # DuckDB's parallel scanner cannot pad a file with quoted line breaks: one thread can.
+            con.execute(load, [*params, False])
     except duckdb.Error:  # a record DuckDB will not take: the exact reader says which and why
         return None
-    rows, suspect = con.execute("select count(*), coalesce(bool_or(_suspect), false) from raw_rows").fetchone()
-    if suspect or rows != scanned.lines - 1:
+    rows, suspect, inner = con.execute(
+        "select count(*), coalesce(bool_or(_suspect), false), coalesce(sum(_breaks), 0) from raw_rows"
+    ).fetchone()
+    if suspect or rows + inner != scanned.lines - 1:  # e.g. a blank line, which is not a record
         con.execute("drop table raw_rows")
         return None
-    con.execute("alter table raw_rows drop column _suspect")
+    if inner:
+        columns = ", ".join(f'r."{c}"' for c in spec.required)
+        con.execute(
+            "create or replace temp table raw_rows as "
+            "with shifts as (select _line, sum(_breaks) over (order by _line) as shift from raw_rows "
+            "where _breaks > 0) "
+            f"select r._line + coalesce(s.shift, 0) as _line, {columns} "
+            "from raw_rows as r asof left join shifts as s on r._line > s._line"
+        )
+    else:
+        con.execute("alter table raw_rows drop column _suspect")
+        con.execute("alter table raw_rows drop column _breaks")
     return Normalised(dst, scanned.encoding, rows, [], loaded=True)
