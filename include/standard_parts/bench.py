@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -129,9 +130,10 @@ def ingest_floor(settings: Settings, run_date: date) -> dict:
 def ensure_city(cache: Path, residents: int, seed: int) -> Path:
     from .demo.city import SEED_RATES, generate_city
 
-    # The seed's event rates (README: calibration): the name changes with them, so an older cached
-    # city of the demo's denser rates is never reused.
-    landing = cache / f"city-{residents}-seed{seed}-seedrates" / "landing"
+    # The seed's event rates (README: calibration) are part of the name, so a city cached under other
+    # rates (the demo's denser ones, or an earlier calibration) is never reused.
+    rates = zlib.crc32(repr(SEED_RATES).encode())
+    landing = cache / f"city-{residents}-seed{seed}-rates{rates:08x}" / "landing"
     marker = landing / ".complete"
     if not marker.exists():
         shutil.rmtree(landing, ignore_errors=True)

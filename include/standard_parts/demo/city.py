@@ -80,17 +80,20 @@ class Rates:
     floating_stay_days: float  # mean time floating residents on file have lived at their address
     alert_outsider_share: float  # alerts about people not on the city's file (visitors, commuters)
     alert_risk: tuple[float, float, float]  # shares of risk levels 1, 2, 3
+    venue_routine_inspection: float  # daily chance a venue not yet overdue is inspected anyway
 
 
 # The demo's city: a dense, mobile floating population and every alert about a resident, so that a
 # 100k-resident month fills its charts (~320 tasks a night, 30x the seed's rate per resident).
 DEMO_RATES = Rates(arrivals=0.0004, departures=0.00035, births=0.000025, deaths=0.000016, house_moves=0.0002,
-                   floating_stay_days=900, alert_outsider_share=0.0, alert_risk=(0.45, 0.35, 0.20))
+                   floating_stay_days=900, alert_outsider_share=0.0, alert_risk=(0.45, 0.35, 0.20),
+                   venue_routine_inspection=0.01)
 # The seed's city (what the benchmark measures): ~1,000 tasks a day at 5.3M residents. Floating
 # residents on file stay years, few move a day, and most 96110 alerts concern people who do not
-# live here or are low risk.
-SEED_RATES = Rates(arrivals=0.00004, departures=0.000035, births=0.000025, deaths=0.000016, house_moves=0.00003,
-                   floating_stay_days=6000, alert_outsider_share=0.65, alert_risk=(0.60, 0.28, 0.12))
+# live here or are low risk; venues are mostly inspected before they fall due.
+SEED_RATES = Rates(arrivals=0.00003, departures=0.000027, births=0.000025, deaths=0.000016, house_moves=0.00003,
+                   floating_stay_days=15000, alert_outsider_share=0.8, alert_risk=(0.60, 0.28, 0.12),
+                   venue_routine_inspection=0.05)
 
 USES = ("residential", "rental", "group_rental", "commercial", "vacant")
 RESIDENTIAL, RENTAL, GROUP_RENTAL, COMMERCIAL, VACANT = range(5)
@@ -561,7 +564,7 @@ class City:
     def _evolve_venues(self, rng: np.random.Generator, today: int) -> None:
         n_v = len(self.v_type)
         overdue = (self.v_last == NO_DATE) | (self.v_last < today - INSPECT_DAYS[self.v_type])
-        inspected = self.v_open & (rng.random(n_v) < np.where(overdue, 0.08, 0.01))
+        inspected = self.v_open & (rng.random(n_v) < np.where(overdue, 0.08, self.rates.venue_routine_inspection))
         due = np.flatnonzero(self.v_open & overdue)
         if not inspected.any() and len(due):  # a small city still inspects one venue a day
             inspected[rng.choice(due)] = True
