@@ -4,15 +4,17 @@
 
 -- name: houses
 create or replace table floor_houses as
-select * from read_csv($path, header = true, ignore_errors = true, columns = {
+select * from read_csv($path, header = true, auto_detect = false, quote = '"', escape = '"', delim = ',',
+                       ignore_errors = true, columns = {
     'house_id': 'VARCHAR', 'address': 'VARCHAR', 'community_id': 'VARCHAR', 'house_use': 'VARCHAR',
     'floor_area_m2': 'DOUBLE', 'owner_id_number': 'VARCHAR', 'verified_on': 'DATE'
-}, null_padding = true);
+});
 
 -- name: persons
 create or replace table floor_persons as
-select * from read_csv($path, header = true, ignore_errors = true, columns = {
+select * from read_csv($path, header = true, auto_detect = false, quote = '"', escape = '"', delim = ',',
+                       ignore_errors = true, columns = {
     'id_number': 'VARCHAR', 'name': 'VARCHAR', 'gender': 'VARCHAR', 'birth_date': 'DATE',
     'phone': 'VARCHAR', 'hukou_type': 'VARCHAR', 'house_id': 'VARCHAR', 'moved_in_on': 'DATE',
     'status': 'VARCHAR', 'ethnicity': 'VARCHAR'
-}, null_padding = true);
+});
