@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,14 +39,17 @@ def _child(stage: str, settings_json: str, run_date: str, conn) -> None:
     try:
         if stage == "floor":
             result = generation_floor(settings, day)
+        elif stage == "ingest_floor":
+            result = ingest_floor(settings, day)
         else:
             result = dict(pipeline.night(settings, day))[stage]()
         error = None
     except BaseException as exc:  # reported to the parent, which fails loudly
         result, error = None, f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - t0
+    issued = result.get("issued") if isinstance(result, dict) else None  # the generate stage's tasks
     conn.send({"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "rows": rows_of(stage, result),
-               "error": error})
+               "issued": issued, "error": error})
     conn.close()
 
 
@@ -79,7 +83,8 @@ def run_stage(stage: str, settings: Settings, run_date: date) -> dict:
     proc.join()
     if out["error"]:
         raise RuntimeError(f"benchmark stage {stage} failed: {out['error']}")
-    return {"name": stage, **{k: out[k] for k in ("seconds", "rows", "peak_rss_mb")}}
+    extra = {"issued": out["issued"]} if out["issued"] is not None else {}
+    return {"name": stage, **{k: out[k] for k in ("seconds", "rows", "peak_rss_mb")}, **extra}
 
 
 def generation_floor(settings: Settings, run_date: date) -> dict:
@@ -96,15 +101,44 @@ def generation_floor(settings: Settings, run_date: date) -> dict:
     return {"rows": sum(r[0] for r in rows)}
 
 
-def ensure_city(cache: Path, residents: int, seed: int) -> Path:
-    from .demo.city import generate_city
+def ingest_floor(settings: Settings, run_date: date) -> dict:
+    """A plain DuckDB ``read_csv`` of the night's population files into typed tables of a DuckDB file
+    beside the operational store (same settings), no checks: what any ingest of them costs at least."""
+    import duckdb
 
-    landing = cache / f"city-{residents}-seed{seed}" / "landing"
+    from .feeds import files_of, select_file
+    from .store import configure, scratch_dir
+
+    db = scratch_dir(settings) / "ingest_floor.duckdb"
+    db.unlink(missing_ok=True)
+    statements = read_named_sql("sql/bench_ingest_floor.sql")
+    rows = 0
+    con = duckdb.connect(str(db))
+    try:
+        configure(con, settings)
+        for spec in files_of("population"):
+            path, _ = select_file(settings.landing, spec, run_date)
+            con.execute(statements[spec.entity], {"path": str(path)})
+            rows += con.execute(f"select count(*) from floor_{spec.entity}").fetchone()[0]
+    finally:
+        con.close()
+        db.unlink(missing_ok=True)
+        Path(f"{db}.wal").unlink(missing_ok=True)
+    return {"rows": rows}
+
+
+def ensure_city(cache: Path, residents: int, seed: int) -> Path:
+    from .demo.city import SEED_RATES, generate_city
+
+    # The seed's event rates (README: calibration) are part of the name, so a city cached under other
+    # rates (the demo's denser ones, or an earlier calibration) is never reused.
+    rates = zlib.crc32(repr(SEED_RATES).encode())
+    landing = cache / f"city-{residents}-seed{seed}-rates{rates:08x}" / "landing"
     marker = landing / ".complete"
     if not marker.exists():
         shutil.rmtree(landing, ignore_errors=True)
         t0 = time.perf_counter()
-        generate_city(landing, residents, BENCH_START, 2, seed=seed)
+        generate_city(landing, residents, BENCH_START, 2, seed=seed, rates=SEED_RATES)
         marker.write_text(json.dumps({"seconds": time.perf_counter() - t0}))
     return landing
 
@@ -123,6 +157,16 @@ def seed_history(settings: Settings, run_date: date, days: int) -> int:
         n = con.execute("select count(*) from ops.tasks").fetchone()[0]
     log.info("history: %d tasks before %s", n, run_date)
     return n
+
+
+def settle(settings: Settings, run_date: date) -> None:
+    """Day 0's issue worked off during day 0 (``bench_history.sql``: settle), as every earlier day's was."""
+    from .generate.engine import prepare
+    from .store import ops_session
+
+    with ops_session(settings) as con:
+        prepare(con, settings, run_date)
+        con.execute(read_named_sql("sql/bench_history.sql")["settle"], {"run_date": run_date})
 
 
 def _tasks_per_day(con) -> int:
@@ -146,6 +190,19 @@ def dag_parse_times() -> dict[str, float]:
     return out
 
 
+def backlog(settings: Settings, run_date: date) -> dict:
+    """Open tasks when the night of ``run_date`` starts (issued before it, no valid completion landed
+    before it) and the completion rate of the seeded history (tasks ``H…``)."""
+    from .completions.ingest import refresh_reference
+    from .store import ops_session
+
+    with ops_session(settings) as con:
+        refresh_reference(con)  # ops.valid_completions, as the completions stage defines it
+        open_before, rate = con.execute(read_named_sql("sql/bench_history.sql")["backlog"],
+                                        {"run_date": run_date}).fetchone()
+    return {"open_tasks_before": open_before, "history_completion_rate": rate}
+
+
 def run_benchmark(residents: int, out: Path, cache: Path, seed: int = 42) -> dict:
     landing = ensure_city(cache, residents, seed)
     city_meta = json.loads((landing / ".complete").read_text())
@@ -162,6 +219,8 @@ def run_benchmark(residents: int, out: Path, cache: Path, seed: int = 42) -> dic
         pipeline.ingest(settings, feed, day0)
     history = seed_history(settings, day0, HISTORY_DAYS)
     pipeline.generate(settings, day0)
+    settle(settings, day0)
+    before = backlog(settings, night)
 
     stages = []
     t0 = time.perf_counter()
@@ -170,7 +229,9 @@ def run_benchmark(residents: int, out: Path, cache: Path, seed: int = 42) -> dic
         log.info("%s: %.1f s", name, stages[-1]["seconds"])
     total = time.perf_counter() - t0
     floor = run_stage("floor", settings, night)
+    population_floor = run_stage("ingest_floor", settings, night)
     generation = next(s for s in stages if s["name"] == "generate")
+    population = next(s for s in stages if s["name"] == "ingest_population")
     result = {
         "residents": residents,
         "run_date": night.isoformat(),
@@ -182,6 +243,11 @@ def run_benchmark(residents: int, out: Path, cache: Path, seed: int = 42) -> dic
         "generation_seconds": generation["seconds"],
         "floor_seconds": floor["seconds"],
         "generation_floor_ratio": generation["seconds"] / floor["seconds"] if floor["seconds"] else None,
+        "ingest_population_seconds": population["seconds"],
+        "ingest_floor_seconds": population_floor["seconds"],
+        "ingest_floor_ratio": population["seconds"] / population_floor["seconds"],
+        "tasks_issued": generation["issued"],
+        **before,
         "dag_parse_seconds": dag_parse_times(),
         "machine": {"cpus": os.cpu_count(), "duckdb_threads": settings.duckdb_threads,
                     "duckdb_memory_limit": settings.duckdb_memory_limit},

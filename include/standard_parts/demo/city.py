@@ -65,12 +65,35 @@ INSTRUCTIONS_PER_RESIDENT = 0.00004  # per day (~210 at full scale)
 MIN_INSTRUCTIONS = 20
 LATE_ALERT_SHARE = 0.04  # raised the previous day, delivered in this day's file
 
-# Daily rates per resident (Xiamen has a large, mobile floating population).
-ARRIVALS = 0.0004
-DEPARTURES = 0.00035
-BIRTHS = 0.000025
-DEATHS = 0.000016
-HOUSE_MOVES = 0.0002
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The city's event rates: what its landing files change by from day to day, hence how many
+    tasks a night issues. Daily rates are per resident."""
+
+    arrivals: float  # floating residents moving in
+    departures: float
+    births: float
+    deaths: float
+    house_moves: float
+    floating_stay_days: float  # mean time floating residents on file have lived at their address
+    alert_outsider_share: float  # alerts about people not on the city's file (visitors, commuters)
+    alert_risk: tuple[float, float, float]  # shares of risk levels 1, 2, 3
+    venue_routine_inspection: float  # daily chance a venue not yet overdue is inspected anyway
+
+
+# The demo's city: a dense, mobile floating population and every alert about a resident, so that a
+# 100k-resident month fills its charts (~320 tasks a night, 30x the seed's rate per resident).
+DEMO_RATES = Rates(arrivals=0.0004, departures=0.00035, births=0.000025, deaths=0.000016, house_moves=0.0002,
+                   floating_stay_days=900, alert_outsider_share=0.0, alert_risk=(0.45, 0.35, 0.20),
+                   venue_routine_inspection=0.01)
+# The seed's city (what the benchmark measures): ~1,000 tasks a day at 5.3M residents. Floating
+# residents on file stay years, few move a day, and most 96110 alerts concern people who do not
+# live here or are low risk; venues are mostly inspected before they fall due.
+SEED_RATES = Rates(arrivals=0.00003, departures=0.000027, births=0.000025, deaths=0.000016, house_moves=0.00003,
+                   floating_stay_days=15000, alert_outsider_share=0.8, alert_risk=(0.60, 0.28, 0.12),
+                   venue_routine_inspection=0.05)
 
 USES = ("residential", "rental", "group_rental", "commercial", "vacant")
 RESIDENTIAL, RENTAL, GROUP_RENTAL, COMMERCIAL, VACANT = range(5)
@@ -154,7 +177,7 @@ class _Snapshot:
 
 class City:
     def __init__(self, residents: int, start: date, seed: int, bad_row_share: float,
-                 max_file_bad_share: float | None, parts: tuple[Part, ...]):
+                 max_file_bad_share: float | None, parts: tuple[Part, ...], rates: Rates = DEMO_RATES):
         if residents < 100:
             raise ValueError("residents must be at least 100")
         if seed < 0:
@@ -163,6 +186,7 @@ class City:
         self.seed = seed
         self.share = bad_row_share
         self.cap = max_file_bad_share
+        self.rates = rates
         self.parts = parts
         self.day0 = (start - date(1970, 1, 1)).days
         self.rows: dict[str, int] = {}
@@ -374,7 +398,7 @@ class City:
         age_days = today - p.birth
         local_move = today - (rng.random(len(house)) * age_days).astype(np.int64)
         adult_days = np.maximum(age_days - 16 * 365, age_days // 2)
-        float_move = today - np.minimum(rng.exponential(900, len(house)).astype(np.int64), adult_days)
+        float_move = today - np.minimum(rng.exponential(self.rates.floating_stay_days, len(house)).astype(np.int64), adult_days)
         moved_in = np.where(floating, float_move, np.where(born_here, p.birth, local_move)).astype(np.int32)
         moved_in = np.maximum(moved_in, p.birth)
         left = status != ACTIVE
@@ -465,18 +489,18 @@ class City:
         active = np.flatnonzero(self.p_status == ACTIVE)
         age_days = today - self.p_birth[active]
         # Departures (floating residents four times as likely) and deaths (the old).
-        k_out = min(len(active), int(rng.poisson(n * DEPARTURES)))
+        k_out = min(len(active), int(rng.poisson(n * self.rates.departures)))
         w = np.where(self.p_floating[active], 4.0, 1.0)
         leave = rng.choice(active, k_out, replace=False, p=w / w.sum())
         self.p_status[leave] = MOVED_OUT
         old = active[age_days >= 60 * 365]
-        k_dead = min(len(old), int(rng.poisson(n * DEATHS)))
+        k_dead = min(len(old), int(rng.poisson(n * self.rates.deaths)))
         if k_dead:
             self.p_status[rng.choice(old, k_dead, replace=False)] = DECEASED
         # Moves within the city.
         still = np.flatnonzero(self.p_status == ACTIVE)
         targets = np.flatnonzero(self.h_good & (self.h_use != VACANT) & (self.h_use != COMMERCIAL))
-        k_move = min(len(still), int(rng.poisson(n * HOUSE_MOVES)))
+        k_move = min(len(still), int(rng.poisson(n * self.rates.house_moves)))
         movers = rng.choice(still, k_move, replace=False)
         movers = movers[self.h_good[self.p_house[movers]]]
         self.p_house[movers] = rng.choice(targets, len(movers)).astype(np.int32)
@@ -484,8 +508,8 @@ class City:
 
         # Arrivals: floating residents renting rooms (group rentals three times as likely).
         rentals = np.flatnonzero(self._housing_targets())
-        k_in = int(rng.poisson(n * ARRIVALS))
-        k_born = int(rng.poisson(n * BIRTHS))
+        k_in = int(rng.poisson(n * self.rates.arrivals))
+        k_born = int(rng.poisson(n * self.rates.births))
         if len(rentals) == 0:
             k_in = 0
         w = np.where(self.h_use[rentals] == GROUP_RENTAL, 3.0, 1.0)
@@ -540,7 +564,7 @@ class City:
     def _evolve_venues(self, rng: np.random.Generator, today: int) -> None:
         n_v = len(self.v_type)
         overdue = (self.v_last == NO_DATE) | (self.v_last < today - INSPECT_DAYS[self.v_type])
-        inspected = self.v_open & (rng.random(n_v) < np.where(overdue, 0.08, 0.01))
+        inspected = self.v_open & (rng.random(n_v) < np.where(overdue, 0.08, self.rates.venue_routine_inspection))
         due = np.flatnonzero(self.v_open & overdue)
         if not inspected.any() and len(due):  # a small city still inspects one venue a day
             inspected[rng.choice(due)] = True
@@ -853,8 +877,11 @@ class City:
         age = (today - self.p_birth[active]) / 365.25
         w = np.select([age < 16, age < 36, age >= 60], [0.1, 1.5, 2.0], 1.0)
         victim = rng.choice(active, n, p=w / w.sum()) if len(active) else np.zeros(n, np.int64)
-        has_id = rng.random(n) >= 0.30
-        own_phone = rng.random(n) < np.where(has_id, 0.9, 0.75)
+        # An outsider's alert carries no id number and a phone not on file: no resident matches it.
+        share = self.rates.alert_outsider_share  # drawn only when used: the demo's city stays as it was
+        outsider = rng.random(n) < share if share > 0 else np.zeros(n, dtype=bool)
+        has_id = (rng.random(n) >= 0.30) & ~outsider
+        own_phone = (rng.random(n) < np.where(has_id, 0.9, 0.75)) & ~outsider
         other_phone = idnumbers.unique_phones(rng, n, self.sorted_phone)
         late = rng.random(n) < LATE_ALERT_SHARE
         hours = rng.choice(24, n, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
@@ -863,7 +890,7 @@ class City:
         day_of = np.where(late, today - 1, today)
         order = np.lexsort((secs, day_of))
         alert_type = rng.choice(5, n, p=[0.35, 0.2, 0.2, 0.15, 0.1])
-        risk = rng.choice(3, n, p=[0.45, 0.35, 0.20]) + 1
+        risk = rng.choice(3, n, p=list(self.rates.alert_risk)) + 1
         amount = np.round(rng.lognormal(7.5 + risk, 1.0), 2)
         no_amount = rng.random(n) < 0.35
         source = rng.integers(0, len(ALERT_SOURCES), n)
@@ -1054,7 +1081,8 @@ class City:
 
 def generate_city(landing: Path, residents: int, start: date, days: int, seed: int = 42,
                   bad_row_share: float = 0.002, snapshot_every_days: int = 1, progress: bool = True,
-                  *, max_file_bad_share: float | None = 0.04, parts: tuple[Part, ...] | None = None) -> dict:
+                  *, max_file_bad_share: float | None = 0.04, parts: tuple[Part, ...] | None = None,
+                  rates: Rates = DEMO_RATES) -> dict:
     """Write ``days`` days of landing files for a city of ``residents`` residents from ``start``.
 
     ``bad_row_share`` of each file's rows (at least one of each planted kind while it is positive)
@@ -1076,7 +1104,7 @@ def generate_city(landing: Path, residents: int, start: date, days: int, seed: i
 
     began = time.perf_counter()
     landing = Path(landing)
-    city = City(residents, start, seed, bad_row_share, max_file_bad_share, parts or load_parts())
+    city = City(residents, start, seed, bad_row_share, max_file_bad_share, parts or load_parts(), rates)
     steps = 1 + days * 3
     removed = 0
     with tqdm(total=steps, desc="demo city", unit="step", disable=not progress, leave=False) as bar:

@@ -103,7 +103,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
             return FileResult(spec.feed, spec.entity, display, file_date, *row, skipped=True)
 
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=scratch_dir(settings)) as tmp:
-        normalised = normalise(spec, path, Path(tmp) / f"{spec.entity}.csv", display)
+        normalised = normalise(spec, path, Path(tmp) / f"{spec.entity}.csv", display, con=con)
         if spec.kind == "snapshot":  # SPEC 3.1 volume: needs the exact count of data rows read
             from ..inputs import check_volume
 
@@ -118,6 +118,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
 
 
 def _load_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, normalised: Normalised, display: str) -> None:
+    if normalised.loaded:  # DuckDB's reader already filled raw_rows from the landing file
+        return
     columns = {"_line": "BIGINT", **{c: "VARCHAR" for c in spec.required}}
     # The reader caps each field at MAX_FIELD_BYTES characters; at 4 bytes a character (plus quotes
     # and separators) a full record can exceed DuckDB's default 2 MB line limit.

@@ -1,8 +1,16 @@
-"""Turn one landing file into a line-numbered UTF-8 CSV that DuckDB loads in bulk.
+"""Turn one landing file into line-numbered text rows (temp table ``raw_rows``) for the SQL row rules.
 
-Python's C csv parser gives exact physical line numbers (records may span lines under RFC 4180
-quoting) and lets structural faults become quarantine rows instead of a failed load; DuckDB then
-reads the normalised file, all columns as text, for the SQL row rules.
+Two readers, one contract. The fast one is DuckDB's own CSV reader over the landing file (a
+GB18030 file is first transcoded to UTF-8 in streamed chunks). It is used when its answer is
+provably the one the exact reader would give: the file decodes strictly, has no NUL byte, no lone
+CR, no blank beside a quote, one kind of line break; records plus the line breaks inside quoted
+fields add up to the file's lines after the header (so no line is blank, and each record starts on
+line 2 + the records and inner line breaks before it); every record has the header's field count,
+no field is over the size limit and no row repeats the header. Anything else (a malformed record,
+a blank line, damaged bytes...) goes to the exact reader: Python's C csv parser gives exact
+physical line numbers (records may span lines under RFC 4180 quoting) and lets structural faults
+become quarantine rows instead of a failed load; DuckDB then reads its normalised file, all
+columns as text.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ class Normalised:
     encoding: str
     rows_read: int
     rejected: list[Rejected] = field(default_factory=list)
+    loaded: bool = False  # the fast reader already filled temp table raw_rows; path holds nothing
 
 
 def detect_encoding(path: Path) -> str:
@@ -140,8 +149,16 @@ def _printable(text: str) -> str:
     )
 
 
-def normalise(spec: FileSpec, src: Path, dst: Path, display: str) -> Normalised:
-    """Write ``dst`` as UTF-8 CSV with ``_line`` + the required columns; return the rejects."""
+def normalise(spec: FileSpec, src: Path, dst: Path, display: str, con=None) -> Normalised:
+    """Write ``dst`` as UTF-8 CSV with ``_line`` + the required columns; return the rejects.
+
+    Given a connection, a CSV file that qualifies (module docstring) is instead read by DuckDB
+    straight into temp table ``raw_rows`` (``loaded`` is then true and ``dst`` is scratch only).
+    """
+    if con is not None and spec.fmt == "csv":
+        fast = _duckdb_read(con, spec, src, dst, display)
+        if fast is not None:
+            return fast
     encoding = detect_encoding(src)
     if spec.fmt == "csv":
         return _normalise_csv(spec, src, dst, display, encoding)
@@ -164,33 +181,39 @@ def _records(reader, rejected: list[Rejected]) -> Iterator[tuple[int, list[str]]
         start = reader.line_num + 1
 
 
+def _read_header(spec: FileSpec, reader, display: str) -> list[str]:
+    """The header record (stripped names), or UnreadableFile for a file that has no usable one."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise UnreadableFile(spec.feed, display, 1, "empty file: no header row") from None
+    except csv.Error as exc:
+        raise UnreadableFile(spec.feed, display, 1, f"header is not valid CSV: {exc}") from None
+    if any(len(h) > MAX_FIELD_BYTES for h in header):
+        raise UnreadableFile(spec.feed, display, 1,
+                             f"header is not valid CSV: field larger than field limit ({MAX_FIELD_BYTES})")
+    header = [h.strip() for h in header]
+    if _has_invalid(header):
+        raise UnreadableFile(spec.feed, display, 1, "header is neither UTF-8 nor GB18030")
+    duplicated = sorted({h for h in header if header.count(h) > 1 and h in spec.required})
+    if duplicated:
+        raise UnreadableFile(spec.feed, display, 1, f"duplicated column(s) {', '.join(duplicated)}")
+    missing = [c for c in spec.required if c not in header]
+    if missing:
+        raise UnreadableFile(
+            spec.feed, display, 1,
+            f"missing required column(s) {', '.join(missing)} (header: {', '.join(header)})",
+        )
+    return header
+
+
 def _normalise_csv(spec: FileSpec, src: Path, dst: Path, display: str, encoding: str) -> Normalised:
     csv.field_size_limit(_PARSE_LIMIT)
     rejected: list[Rejected] = []
     written = 0
     with _open_text(src, encoding) as fh, dst.open("w", encoding="utf-8", newline="") as out:
         reader = csv.reader(fh, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise UnreadableFile(spec.feed, display, 1, "empty file: no header row") from None
-        except csv.Error as exc:
-            raise UnreadableFile(spec.feed, display, 1, f"header is not valid CSV: {exc}") from None
-        if any(len(h) > MAX_FIELD_BYTES for h in header):
-            raise UnreadableFile(spec.feed, display, 1,
-                                 f"header is not valid CSV: field larger than field limit ({MAX_FIELD_BYTES})")
-        header = [h.strip() for h in header]
-        if _has_invalid(header):
-            raise UnreadableFile(spec.feed, display, 1, "header is neither UTF-8 nor GB18030")
-        duplicated = sorted({h for h in header if header.count(h) > 1 and h in spec.required})
-        if duplicated:
-            raise UnreadableFile(spec.feed, display, 1, f"duplicated column(s) {', '.join(duplicated)}")
-        missing = [c for c in spec.required if c not in header]
-        if missing:
-            raise UnreadableFile(
-                spec.feed, display, 1,
-                f"missing required column(s) {', '.join(missing)} (header: {', '.join(header)})",
-            )
+        header = _read_header(spec, reader, display)
         width = len(header)
         picks = [header.index(c) for c in spec.required]
         writer = csv.writer(out, lineterminator=_NORMALISED_EOL)
@@ -277,3 +300,144 @@ def _as_text(value) -> str:
 
 def _excerpt(row: list[str]) -> str:
     return json.dumps([f[:RAW_EXCERPT] for f in row[:RAW_EXCERPT]], ensure_ascii=False)[:RAW_EXCERPT]
+
+
+# --- the fast reader -------------------------------------------------------------------------------
+
+
+_NO_NULL = "\x01"  # plain files hold no control characters: a field that is exactly this one goes the exact way
+_ODD = (b"\0", b' "', b'" ', b'\t"', b'"\t')
+
+
+@dataclass
+class _Scanned:
+    path: Path  # what DuckDB reads: the landing file, or its UTF-8 transcoding
+    encoding: str
+    lines: int  # physical lines; a last line without a line break counts
+
+
+def _scan(src: Path, dst: Path) -> _Scanned | None:
+    """Strictly decode ``src`` (as ``detect_encoding`` would label it) and count its lines; a GB18030
+    file is transcoded into ``dst`` on the way, in chunks, so memory stays flat. None when the file
+    is not plain (damaged bytes, NUL, a lone CR, mixed line breaks): the exact reader takes it."""
+    with src.open("rb") as fh:
+        bom = fh.read(3) == codecs.BOM_UTF8
+    encoding = "utf-8-sig" if bom else "utf-8"
+    outcome, counts = _decode_and_count(src, encoding, None)
+    path = src
+    if outcome == "bad" and not bom:
+        encoding, path = "gb18030", dst
+        outcome, counts = _decode_and_count(src, encoding, dst)
+    if outcome != "ok":
+        return None
+    lf, cr, crlf, odd, ends_open = counts
+    if odd or cr != crlf or crlf not in (0, lf):
+        return None
+    return _Scanned(path, encoding, lf + ends_open)
+
+
+def _decode_and_count(src: Path, encoding: str, out: Path | None) -> tuple[str, tuple[int, int, int, bool, int]]:
+    """('ok' | 'cut' | 'bad', (LF, CR, CRLF, odd, 1 if the last line has no break)) of the bytes DuckDB
+    will read: the file's own, or (``out`` given) its UTF-8 transcoding written to ``out``. ``odd``:
+    a NUL byte, or blank space beside a quote (DuckDB trims `` "a"`` to ``a``; Python's csv keeps the
+    field, or rejects ``"a" ,``)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lf = cr = crlf = 0
+    odd = False
+    last = b""
+    sink = out.open("wb") if out is not None else None
+    try:
+        with src.open("rb") as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                try:
+                    text = decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError:
+                    return ("cut" if not chunk else "bad"), (0, 0, 0, False, 0)
+                data = chunk
+                if sink is not None:
+                    data = text.encode("utf-8")
+                    sink.write(data)
+                if data:
+                    crlf += data.count(b"\r\n") + (last == b"\r" and data[:1] == b"\n")
+                    lf += data.count(b"\n")
+                    cr += data.count(b"\r")
+                    seam = last + data[:1]
+                    odd = odd or any(p in data or p == seam for p in _ODD)
+                    last = data[-1:]
+                if not chunk:
+                    break
+    finally:
+        if sink is not None:
+            sink.close()
+    return "ok", (lf, cr, crlf, odd, int(last not in (b"", b"\n")))
+
+
+def _duckdb_read(con, spec: FileSpec, src: Path, dst: Path, display: str) -> Normalised | None:
+    """Read ``src`` with DuckDB into temp table ``raw_rows`` if that provably equals the exact reader
+    (module docstring); None otherwise, leaving nothing behind."""
+    import duckdb
+
+    scanned = _scan(src, dst)
+    if scanned is None:
+        return None
+    csv.field_size_limit(_PARSE_LIMIT)
+    text_encoding = "utf-8-sig" if scanned.encoding == "utf-8-sig" else "utf-8"
+    with scanned.path.open("r", encoding=text_encoding, newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        header = _read_header(spec, reader, display)  # the exact reader's own header faults
+        if reader.line_num != 1:
+            return None
+    width = len(header)
+    # One column more than the header, padded with NULL, and no text read as NULL (nullstr is a
+    # value no plain file holds): a record of too few fields then shows a NULL, one of too many a
+    # value in the spare column. (DuckDB's strict mode alone lets one trailing empty field through.)
+    names = [f"c{i}" for i in range(width + 1)]
+    picked = ", ".join(f'nullif({names[header.index(c)]}, \'\') as "{c}"' for c in spec.required)
+    # A row the exact reader would reject: wrong field count, a field over the limit, or one that
+    # may repeat the header (each field contains its column's name: a superset of the exact test).
+    miscounted = " or ".join([f"{n} is null" for n in names[:-1]] + [f"{names[-1]} is not null"])
+    too_long = " or ".join(f"length({n}) > {MAX_FIELD_BYTES}" for n in names[:-1])
+    repeats = " and ".join(f"strpos({n}, ?) > 0" for n in names[:-1])
+    # Line breaks inside quoted fields (only LF and CRLF reach here): a record starts on line
+    # 2 + (records before it) + (line breaks inside the records before it).
+    has_break = " or ".join(f"contains({n}, chr(10))" for n in names[:-1])
+    breaks = " + ".join(f"(length({n}) - length(replace({n}, chr(10), '')))" for n in names[:-1])
+    load = (
+        f"create or replace temp table raw_rows as select n + 1 as _line, {picked}, "
+        f"coalesce(({miscounted}) or ({too_long}) or ({repeats}), true) as _suspect, "
+        f"case when {has_break} then {breaks} else 0 end as _breaks "
+        "from read_csv(?, header = true, auto_detect = false, columns = ?, quote = '\"', escape = '\"', "
+        "delim = ',', strict_mode = true, null_padding = true, nullstr = ?, encoding = 'utf-8', parallel = ?) "
+        f"with ordinality as t({', '.join(names)}, n)"
+    )
+    params = [*header, str(scanned.path), {n: "VARCHAR" for n in names}, _NO_NULL]
+    try:
+        try:
+            con.execute(load, [*params, True])
+        except duckdb.Error as exc:
+            if "null_padding" not in str(exc):
+                raise
+            # DuckDB's parallel scanner cannot pad a file with quoted line breaks: one thread can.
+            con.execute(load, [*params, False])
+    except duckdb.Error:  # a record DuckDB will not take: the exact reader says which and why
+        return None
+    rows, suspect, inner = con.execute(
+        "select count(*), coalesce(bool_or(_suspect), false), coalesce(sum(_breaks), 0) from raw_rows"
+    ).fetchone()
+    if suspect or rows + inner != scanned.lines - 1:  # e.g. a blank line, which is not a record
+        con.execute("drop table raw_rows")
+        return None
+    if inner:
+        columns = ", ".join(f'r."{c}"' for c in spec.required)
+        con.execute(
+            "create or replace temp table raw_rows as "
+            "with shifts as (select _line, sum(_breaks) over (order by _line) as shift from raw_rows "
+            "where _breaks > 0) "
+            f"select r._line + coalesce(s.shift, 0) as _line, {columns} "
+            "from raw_rows as r asof left join shifts as s on r._line > s._line"
+        )
+    else:
+        con.execute("alter table raw_rows drop column _suspect")
+        con.execute("alter table raw_rows drop column _breaks")
+    return Normalised(dst, scanned.encoding, rows, [], loaded=True)

@@ -97,3 +97,51 @@ select
 from completed as c
 join steps as s on s.standard_part_id = c.standard_part_id
 where cast(timezone('Asia/Shanghai', c.completed_at) as date) < cast($run_date as date);
+
+-- name: backlog
+-- Open tasks when the night of $run_date starts (no valid completion landed before it) and the
+-- completion rate of the seeded history.
+select
+    count(*) filter (where v.task_id is null),
+    avg(case when v.task_id is null then 0 else 1 end) filter (where t.task_id like 'H%')
+from ops.tasks as t
+left join (
+    select distinct task_id from ops.valid_completions where file_date < cast($run_date as date)
+) as v on v.task_id = t.task_id
+where t.run_date < cast($run_date as date);
+
+-- name: settle
+-- The first night over a seeded history still issues every rule's standing hits at once (the
+-- history cannot know them). Officers work that backlog off during $run_date like any day's issue:
+-- ~97.6 % valid completions landing the same day, the rest stays open; so the measured night
+-- after it sees a steady state (cooldowns running, a backlog of a few weeks' issue) and issues
+-- what the city's events of one day call for.
+insert into ops.completions by name
+with issued as (
+    select t.*, hash(t.task_id, 'done') % 1000 as roll
+    from ops.tasks as t
+    where t.run_date = cast($run_date as date)
+),
+steps as (
+    select standard_part_id,
+           to_json(list({'step_id': step_id, 'done': true} order by step_id))::varchar as steps
+    from gen_part_steps
+    group by standard_part_id
+)
+select
+    cast($run_date as date) as file_date,
+    'completions/bench-settle.jsonl' as _file,
+    row_number() over (order by i.task_id) as _line,
+    'C' || i.task_id as completion_id,
+    i.task_id,
+    i.officer_id,
+    -- within the day of issue (08:00-23:00 +08:00), so it lands on $run_date
+    i.issued_at + to_minutes(cast(hash(i.task_id, 'when') % (least(i.due_hours, 15) * 60) as bigint)) as completed_at,
+    'done' as outcome,
+    s.steps,
+    i.min_evidence + 1 as evidence_count,
+    false as followup_needed,
+    null as handoff_department
+from issued as i
+join steps as s on s.standard_part_id = i.standard_part_id
+where i.roll < 976;
