@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -68,7 +68,7 @@ class Sample:
     persons: list[tuple[str, str, str]] = field(default_factory=lambda: list(PERSONS))
 
 
-_TEMPLATES: dict[tuple, tuple[Path, Sample]] = {}
+_TEMPLATES: dict[int, tuple[Path, Sample]] = {}
 
 
 def build_sample_analytics(warehouse: Path, seed: int = 7, with_dim_stations: bool = True,
@@ -80,17 +80,25 @@ def build_sample_analytics(warehouse: Path, seed: int = 7, with_dim_stations: bo
     ``with_dim_stations=False`` / ``with_handoffs=False`` drop those marts afterwards (a warehouse
     from before they existed).
     """
-    key = (seed, with_dim_stations, with_handoffs)
-    if key not in _TEMPLATES:
+    if seed not in _TEMPLATES:
         template = Path(tempfile.mkdtemp(prefix="report-sample-"))
-        _TEMPLATES[key] = (template, _build(template, seed, with_dim_stations, with_handoffs))
-    template, sample = _TEMPLATES[key]
+        _TEMPLATES[seed] = (template, _build(template, seed))
+    template, sample = _TEMPLATES[seed]
     warehouse.mkdir(parents=True, exist_ok=True)
     for name in ("analytics.duckdb", "operational.duckdb"):
         shutil.copyfile(template / "warehouse" / name, warehouse / name)
     landing = warehouse.parent / "landing"
     if not landing.exists():
         shutil.copytree(template / "landing", landing)
+    if not (with_dim_stations and with_handoffs):
+        con = duckdb.connect(str(warehouse / "analytics.duckdb"))
+        try:
+            if not with_dim_stations:
+                con.execute("drop table marts.dim_stations")
+            if not with_handoffs:
+                con.execute("drop table marts.handoffs_monthly")
+        finally:
+            con.close()
     return replace(sample, analytics=warehouse / "analytics.duckdb", landing=landing)
 
 
@@ -121,7 +129,7 @@ def _tasks(seed: int) -> list[dict]:
     return rows
 
 
-def _build(root: Path, seed: int, with_dim_stations: bool, with_handoffs: bool) -> Sample:
+def _build(root: Path, seed: int) -> Sample:
     from standard_parts.analytics import build
     from standard_parts.completions import ingest_completions
     from standard_parts.store import connect_ops
@@ -205,10 +213,6 @@ def _build(root: Path, seed: int, with_dim_stations: bool, with_handoffs: bool) 
 
     con = duckdb.connect(str(settings.analytics_path))
     try:
-        if not with_dim_stations:
-            con.execute("drop table marts.dim_stations")
-        if not with_handoffs:
-            con.execute("drop table marts.handoffs_monthly")
         # The canary: personal data planted outside the marts (a place the report must not read).
         con.execute("create schema canary")
         con.execute("create table canary.persons (id_number varchar, name varchar, phone varchar)")
@@ -217,7 +221,3 @@ def _build(root: Path, seed: int, with_dim_stations: bool, with_handoffs: bool) 
         con.close()
     return Sample(analytics=settings.analytics_path, as_of=AS_OF, object_ids=sorted({t["object_key"] for t in tasks}),
                   officer_ids=sorted(officer_names), officer_names=officer_names)
-
-
-def as_datetime(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), LOCAL)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_report", "page_name", "render_pages", "render_report", "write_atomic"]
+__all__ = ["build_report", "latest_page", "page_name", "render_pages", "render_report", "write_atomic"]
 
 CITY_PAGE = "leadership.html"
 

@@ -371,13 +371,17 @@ def _act_on(data: ReportData) -> str:
 
 
 CSV_JS = """
-function spExportCsv() {
+function spCsvText() {
   var d = JSON.parse(document.getElementById('act-on-data').textContent);
   var q = function (v) { v = (v === null || v === undefined) ? '' : String(v);
     return /[",\\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
   var lines = [d.columns.map(q).join(',')];
   d.rows.forEach(function (r) { lines.push(d.keys.map(function (k) { return q(r[k]); }).join(',')); });
-  var blob = new Blob(['\\ufeff' + lines.join('\\r\\n')], {type: 'text/csv;charset=utf-8'});
+  return lines.join('\\r\\n');
+}
+function spExportCsv() {
+  // A BOM so that Excel opens the Chinese text as UTF-8.
+  var blob = new Blob(['\\ufeff' + spCsvText()], {type: 'text/csv;charset=utf-8'});
   var a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = document.body.dataset.csvName || '待办清单.csv';
