@@ -195,3 +195,36 @@ def test_every_table_and_column_is_described(built):
     assert [c[:2] for c in columns if not c[2]] == []
     comment = dict(((t, c), text) for t, c, text in columns)
     assert comment[("completion_rate_weekly", "week_start")] == "The Monday of the week (local date)."
+
+
+def test_the_demo_city_draws_its_district_boundaries(tmp_path):
+    """The demo's org snapshots carry districts.geojson: one feature per district of stations.csv."""
+    import csv
+    import json
+
+    from standard_parts.demo import generate_city
+
+    generate_city(tmp_path, 3_000, date(2026, 10, 1), 1, seed=7, progress=False)
+    (org,) = sorted((tmp_path / "org").iterdir())
+    with (org / "stations.csv").open(encoding="utf-8-sig") as fh:
+        districts = {r["district"] for r in csv.DictReader(fh)}
+    geo = json.loads((org / "districts.geojson").read_text(encoding="utf-8"))
+    assert geo["type"] == "FeatureCollection"
+    names = [f["properties"]["district"] for f in geo["features"]]
+    assert len(names) == len(set(names)) and set(names) == districts
+    assert all(f["geometry"]["type"] == "Polygon" for f in geo["features"])
+
+
+def test_officer_names_are_work_identities_for_the_pii_scan(tmp_path):
+    """The report shows officers' display names; a resident sharing one is not a finding, any other
+    resident's name still is."""
+    from standard_parts.pii_scan import known_persons, scan_text
+
+    settings = Settings(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse")
+    with Ops(settings) as o:
+        o.officer("O1", "ST1", name="王伟").person("350203199001011234", "王伟", "13812345678")
+        o.person("35020319850505432X", "李秀英", "13987654321")
+    ids, phones, names = known_persons(settings.ops_path)
+    assert names == {"李秀英"}
+    assert scan_text("责任民警：王伟", "page", names, ids, phones) == []
+    assert [f.kind for f in scan_text("居民李秀英", "page", names, ids, phones)] == ["name"]

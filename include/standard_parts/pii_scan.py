@@ -48,9 +48,22 @@ def known_persons(ops_path: Path, limit_names: int = 200_000) -> tuple[set[str],
         phones = {r[0] for r in con.execute("select phone from ops.persons").fetchall()}
         names = {r[0] for r in con.execute(
             "select distinct name from ops.persons where length(name) >= 2 limit ?", [limit_names]).fetchall()}
+        # Officers' display names are work identities the report shows (SPEC 7): a resident who
+        # happens to share one cannot be told apart by the name alone, so it is not a finding.
+        names -= _officer_names(con)
     finally:
         con.close()
     return ids, phones, names
+
+
+def _officer_names(con) -> set[str]:
+    found: set[str] = set()
+    for table in ("officers", "officers_history"):
+        try:
+            found |= {r[0] for r in con.execute(f"select distinct officer_name from ops.{table}").fetchall()}
+        except duckdb.CatalogException:
+            continue  # a store without the org feed yet
+    return found
 
 
 def scan_text(text: str, where: str, names: Iterable[str] = (), ids: set[str] | None = None,
