@@ -74,16 +74,13 @@ def render_pages(analytics_path: Path, run_date: date, timezone: str = "Asia/Sha
 def render_report(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
                   landing: Path | None = None, warehouse: Path | None = None) -> str:
     """The city page for ``run_date`` as an HTML string (no files written)."""
-    from .data import load_report_data
+    from .data import load_warehouse, page_data
     from .page import render_page
 
-    data = load_report_data(analytics_path, run_date, timezone, landing=landing, warehouse=warehouse)
-    data.links = {}
-    if data.scope.scope == "city":
-        from .data import load_warehouse
-
-        wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
-        data.links = {k: page_name(*k) for k in wh.scopes}
+    wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
+    city = next((k for k in wh.scopes if k[0] == "city"), ("city", "city"))
+    data = page_data(wh, city, timezone)
+    data.links = {k: page_name(*k) for k in wh.scopes}
     return render_page(data)
 
 
