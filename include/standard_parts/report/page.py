@@ -390,10 +390,21 @@ function spExportCsv() {
 """
 
 
+OFFICER_ROWS_ABOVE_STATION = 100
+
+
 def _officer_table(data: ReportData) -> str:
+    """Every officer on a station page; above it, the red- and yellow-coded ones (a city has ~1,000)."""
     rows = data.officers
     if rows.empty:
         return ""
+    note = ""
+    if data.scope.scope != "station":
+        flagged = rows[rows["officer_code"].isin(("red", "yellow"))]
+        shown = flagged.head(OFFICER_ROWS_ABOVE_STATION)
+        note = (f'<p class="caption">列出红码、黄码民警 {len(shown):,} 人（共 {len(flagged):,} 人，'
+                f"全部 {len(rows):,} 人见各派出所页面）。</p>")
+        rows = shown
     names = {"green": "绿码", "yellow": "黄码", "red": "红码"}
     body = "".join(
         f"<tr><td>{escape(str(r.officer_name))}</td><td>{escape(str(r.station_name))}</td>"
@@ -403,7 +414,7 @@ def _officer_table(data: ReportData) -> str:
         f'<td class="num">{F.fmt_pct(r.completion_rate)}</td><td>{names.get(r.officer_code, r.officer_code)}</td></tr>'
         for r in rows.itertuples())
     return (f'<section class="block" id="officers"><h2>民警工作码明细（{F.fmt_month(data.officer_month)}）</h2>'
-            '<div class="table-wrap"><table class="list" id="officer-table"><thead><tr><th>民警</th><th>派出所</th>'
+            f'{note}<div class="table-wrap"><table class="list" id="officer-table"><thead><tr><th>民警</th><th>派出所</th>'
             '<th>社区</th><th class="num">评定任务</th><th class="num">绿码</th><th class="num">黄码</th>'
             '<th class="num">红码</th><th class="num">完成率</th><th>工作码</th></tr></thead>'
             f"<tbody>{body}</tbody></table></div></section>")
