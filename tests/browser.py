@@ -195,6 +195,14 @@ class Browser:
                 page.requests.append(params.get("request", {}).get("url", ""))
         return page
 
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression in the open page (promises awaited)."""
+        result = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"evaluate failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
     def screenshot(self, path: Path | None = None, scale: float = 1.0, full_page: bool = True) -> bytes:
         params: dict = {"format": "png", "captureBeyondViewport": full_page}
         if scale != 1.0 or full_page:

@@ -472,8 +472,11 @@ def test_no_personal_data_in_the_analyst_file(built):
     assert len(ids) >= 5  # the scenario has person tasks
     ids.add(id_number(99))
     phones.add(phone(99))
-    names |= {"郑晓99", "王警官"}
+    names |= {"郑晓99"}
     assert scan_duckdb(settings.analytics_path, names, ids, phones) == []
+    # Officers' display names are work identities (SPEC 7): only in the officer-name columns.
+    found = scan_duckdb(settings.analytics_path, {"王警官"})
+    assert found and {f.where.rsplit(".", 1)[1] for f in found} == {"officer_name"}
     person_tasks = query(settings.analytics_path, "select object_id from marts.fct_tasks where object_type = 'person'")
     assert person_tasks and all(o.startswith("PK") for (o,) in person_tasks)
     assert (START, "population", "bad_phone", 1) in query(settings.analytics_path,

@@ -14,9 +14,10 @@ from report_sample import PERSONS, build_sample_analytics
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_analyst_notebooks_exist():
+def test_the_analyst_notebooks_exist():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01_completion_analysis.ipynb", "02_officer_scorecards.ipynb", "03_data_quality.ipynb"} <= names
+    assert {"01_completion_analysis.ipynb", "02_officer_scorecards.ipynb", "03_data_quality.ipynb",
+            "04_periods.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

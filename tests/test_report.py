@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,7 +13,7 @@ import pytest
 from browser import Browser, decode_png, distinct_colours
 from report_sample import build_sample_analytics
 from standard_parts.config import Settings
-from standard_parts.report import build_report, figures, render_report
+from standard_parts.report import build_report, figures, latest_page, render_pages, render_report
 from standard_parts.report.data import load_report_data
 
 ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9X])")
@@ -47,7 +47,8 @@ def empty_report(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with Browser(width=1400, height=3000) as b:
+    # Pages are ~5 MB (plotly.js inline) and the machine is shared: a generous protocol timeout.
+    with Browser(width=1400, height=3000, timeout=90) as b:
         yield b
 
 
@@ -122,7 +123,7 @@ def test_report_draws_every_chart_offline_without_errors(built, browser, tmp_pat
     _, path = built
     page = browser.open(path)
     assert page.exceptions == [] and page.console_errors == []
-    assert page.declared == page.expected == page.drawn == 11, page.drawn_ids
+    assert page.declared == page.expected == page.drawn == 13, page.drawn_ids
     offsite = [u for u in page.requests if not u.startswith(("file://", "data:"))]
     assert offsite == [], "the report must open offline (no CDN, no web fonts)"
     for key, kpi in page.kpis.items():
@@ -163,7 +164,10 @@ def test_files_latest_and_index(built, tmp_path):
     sample, path = built
     reports = path.parent.parent
     assert path == reports / sample.as_of.isoformat() / "leadership.html"
-    assert (reports / "latest.html").read_bytes() == path.read_bytes()
+    # latest.html is the city page with its links resolved inside the dated folder.
+    latest = (reports / "latest.html").read_text(encoding="utf-8")
+    assert latest == latest_page(path.read_text(encoding="utf-8"), sample.as_of)
+    assert f'<base href="{sample.as_of.isoformat()}/">' in latest
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert f'href="{sample.as_of.isoformat()}/leadership.html"' in index and 'href="latest.html"' in index
     assert "未生成" in index  # no dbt docs / GX Data Docs in this warehouse
@@ -180,8 +184,9 @@ def test_files_latest_and_index(built, tmp_path):
     (warehouse / "dbt_docs").mkdir()
     (warehouse / "dbt_docs" / "index.html").write_text("<html></html>")
     older = build_report(settings, date(2026, 10, 1))
-    latest = (warehouse / "reports" / "latest.html").read_bytes()
-    assert latest == newest.read_bytes() != older.read_bytes()
+    latest = (warehouse / "reports" / "latest.html").read_text(encoding="utf-8")
+    assert latest == latest_page(newest.read_text(encoding="utf-8"), sample.as_of)
+    assert newest.read_bytes() != older.read_bytes()
     index = (warehouse / "reports" / "index.html").read_text(encoding="utf-8")
     assert 'href="../dbt_docs/index.html"' in index and 'href="2026-10-01/leadership.html"' in index
     assert "2026年10月1日" in older.read_text(encoding="utf-8")
@@ -190,7 +195,12 @@ def test_files_latest_and_index(built, tmp_path):
 
 def test_same_data_same_bytes(built):
     sample, path = built
-    assert render_report(sample.analytics, sample.as_of) == path.read_text(encoding="utf-8")
+    settings = _settings(sample.analytics.parent)
+    pages = render_pages(sample.analytics, sample.as_of, landing=settings.landing, warehouse=settings.warehouse)
+    assert pages["leadership.html"] == path.read_text(encoding="utf-8")
+    for name, html in pages.items():
+        assert (path.parent / name).read_text(encoding="utf-8") == html, name
+    assert render_report(sample.analytics, sample.as_of).count('id="kpi"') == 1
 
 
 def test_missing_optional_marts_leave_their_chart_out_with_a_note(tmp_path):
@@ -198,9 +208,8 @@ def test_missing_optional_marts_leave_their_chart_out_with_a_note(tmp_path):
     sample = build_sample_analytics(warehouse, with_dim_stations=False, with_handoffs=False)
     data = load_report_data(sample.analytics, sample.as_of)
     assert data.handoffs is None and not data.station_names
-    assert set(data.stations["station"]) == {"S01", "S02", "S03", "S04"}
     html = build_report(_settings(warehouse), sample.as_of).read_text(encoding="utf-8")
-    assert 'data-figures="10"' in html and 'id="fig-handoffs"' not in html
+    assert 'data-figures="12"' in html and 'id="fig-handoffs"' not in html
     assert "marts.handoffs_monthly" in html and "marts.dim_stations" in html
 
 
@@ -216,10 +225,11 @@ def _texts(fig: go.Figure) -> str:
 
 
 EMPTY_CASES = [
+    lambda f: figures.weekly_trend(f),
+    lambda f: figures.district_map(None, f),
     lambda f: figures.completion_trend(f),
     lambda f: figures.work_code_trend(f),
     lambda f: figures.station_ranking(f),
-    lambda f: figures.station_category_heatmap(f),
     lambda f: figures.parts_completion(f),
     lambda f: figures.category_breakdown(f),
     lambda f: figures.officer_codes(f, None),
@@ -239,16 +249,21 @@ def test_figures_say_no_data_for_an_empty_frame(make):
 
 def test_figures_from_real_frames(built):
     sample, _ = built
-    data = load_report_data(sample.analytics, sample.as_of)
+    settings = _settings(sample.analytics.parent)
+    data = load_report_data(sample.analytics, sample.as_of, landing=settings.landing)
+    from standard_parts.report.page import _red_matrix
+
     made = {
         "trend": figures.completion_trend(data.trend),
+        "weekly": figures.weekly_trend(data.weeks),
         "codes": figures.work_code_trend(data.code_trend),
-        "stations": figures.station_ranking(data.stations),
-        "heatmap": figures.station_category_heatmap(data.station_category),
+        "districts": figures.station_ranking(data.children, city_rate=data.city_rate),
+        "stations": figures.station_ranking(data.stations, city_rate=data.city_rate),
+        "map": figures.district_map(data.geojson, data.children),
         "parts": figures.parts_completion(data.parts),
         "categories": figures.category_breakdown(data.categories),
         "officers": figures.officer_codes(data.officer_codes, data.officer_month),
-        "red": figures.red_heatmap(data.red_matrix),
+        "red": figures.red_heatmap(_red_matrix(data)),
         "handoffs": figures.handoff_sankey(data.handoffs),
         "merge": figures.merge_savings(data.merge),
         "gauges": figures.kpi_gauges(data.kpi.completion_rate, data.kpi.on_time_rate),
@@ -256,12 +271,18 @@ def test_figures_from_real_frames(built):
     for name, fig in made.items():
         assert len(fig.data) > 0, name
         assert "暂无" not in _texts(fig), name
-    # Chinese labels from the catalogue, not ids.
-    assert "房屋超10人居住核查" in set(made["parts"].data[0].y) | {y for t in made["parts"].data for y in t.y}
-    assert "思明派出所" in made["stations"].data[0].y
+    # Chinese labels from the catalogue and the org feed, not ids.
+    assert "房屋超10人居住核查" in {y for t in made["parts"].data for y in t.y}
+    assert "思明派出所" in made["stations"].data[0].y and "思明区" in made["districts"].data[0].y
     assert "2026年10月" in made["officers"].layout.title.text
     trend = made["trend"].data[0]
     assert trend.y[-1] == pytest.approx(data.kpi.completion_rate, abs=1e-4)
+    # The gauges are zoomed: their scale starts 5 points under the lowest rate (or the benchmark).
+    low = made["gauges"].data[0].gauge.axis.range[0]
+    assert 0 < low <= min(data.kpi.completion_rate, data.kpi.on_time_rate) * 100 - 5 < low + 5
+    # The weekly trend moves: its rates differ week to week (the cumulative line is nearly flat).
+    weekly = [v for v in made["weekly"].data[1].y if v is not None]
+    assert len(weekly) >= 6 and max(weekly) - min(weekly) > 0.05
     # The figure does not modify its input.
     before = data.stations.copy()
     figures.station_ranking(data.stations)
@@ -287,3 +308,236 @@ def test_an_earlier_date_is_judged_at_that_date(built):
     assert data.red_total == k.red > 0  # red from fct_tasks at that date = the mart's red
     assert k.issued == k.green + k.yellow + k.red + k.pending
     assert data.trend["as_of_date"].max().date() == date(2026, 10, 1)
+
+
+# --- report v2: pages per level, the KPI block, act-on lists, freshness ------------------------------
+
+KPI_BLOCK = re.compile(r'<script type="application/json" id="kpi">(.*?)</script>', re.S)
+HREF = re.compile(r'href="([^"#]+)"')
+
+
+def _kpi_of(path: Path) -> dict:
+    import json
+
+    (block,) = KPI_BLOCK.findall(path.read_text(encoding="utf-8"))
+    return json.loads(block)
+
+
+def _pages(built) -> dict[tuple[str, str], Path]:
+    _, path = built
+    return {(k["scope"], k["id"]): p for p in sorted(path.parent.glob("*.html")) for k in [_kpi_of(p)]}
+
+
+def _stations_by_district(analytics: Path) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for station, district in duckdb.connect(str(analytics), read_only=True).execute(
+            "select station_id, district from marts.dim_stations").fetchall():
+        out.setdefault(district, set()).add(station)
+    return out
+
+
+def test_one_page_per_district_and_station_linked_both_ways(built):
+    sample, city = built
+    pages = _pages(built)
+    districts = _stations_by_district(sample.analytics)
+    stations = set().union(*districts.values())
+    assert set(pages) == ({("city", "city")} | {("district", d) for d in districts}
+                          | {("station", s) for s in stations})
+    assert pages[("city", "city")] == city
+    folder = city.parent
+
+    def links(path: Path) -> set[Path]:
+        hrefs = HREF.findall(_without_plotly_js(path.read_text(encoding="utf-8")))
+        assert all(not h.startswith(("/", "http:", "https:", "file:")) for h in hrefs), hrefs
+        return {(path.parent / h).resolve() for h in hrefs}
+
+    down = links(city)
+    assert {p.resolve() for k, p in pages.items() if k[0] != "city"} <= down
+    for district, members in districts.items():
+        page = pages[("district", district)]
+        assert city.resolve() in links(page), "a district page links back to the city"
+        assert {pages[("station", s)].resolve() for s in members} <= links(page)
+        for station in members:
+            up = links(pages[("station", station)])
+            assert page.resolve() in up and city.resolve() in up, "a station page links back up"
+    for page in folder.glob("*.html"):
+        assert all(target.exists() for target in links(page)), page.name
+
+
+def _expected_block(analytics: Path, stations: set[str], as_of: date) -> dict:
+    """SPEC 11, computed here from the SPEC 7 / 6.1 marts: sums over the page's stations."""
+    con = duckdb.connect(str(analytics), read_only=True)
+    try:
+        marks = ",".join("?" * len(stations))
+        due, done, on_time = con.execute(
+            f"select sum(tasks_due), sum(tasks_completed), sum(tasks_on_time) from marts.completion_rate_daily "
+            f"where as_of_date = ? and station_id in ({marks})", [as_of, *stations]).fetchone()
+        codes = con.execute(f"select sum(green), sum(yellow), sum(red), sum(pending) from marts.work_code_summary "
+                            f"where as_of_date = ? and station_id in ({marks})", [as_of, *stations]).fetchone()
+        out = {"as_of_date": as_of.isoformat(), "tasks_due": due, "tasks_completed": done, "tasks_on_time": on_time,
+               "green": codes[0], "yellow": codes[1], "red": codes[2], "pending": codes[3]}
+        for table, key, name, last_day in (
+                ("completion_rate_weekly", "week_start", "week", lambda d: d + timedelta(days=6)),
+                ("completion_rate_monthly", "month", "month",
+                 lambda d: (d.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1))):
+            periods = [r[0] for r in con.execute(
+                f"select distinct {key} from marts.{table} where station_id in ({marks}) order by 1",
+                [*stations]).fetchall()]
+            complete = [p for p in periods if last_day(p) <= as_of]
+            chosen = (complete or periods)[-1]
+            sums = con.execute(f"select sum(tasks_due), sum(tasks_on_time), sum(tasks_completed) from marts.{table} "
+                               f"where {key} = ? and station_id in ({marks})", [chosen, *stations]).fetchone()
+            out[name] = {key: chosen.isoformat(), "tasks_due": sums[0], "tasks_on_time": sums[1],
+                         "tasks_completed": sums[2]}
+    finally:
+        con.close()
+    return out
+
+
+def test_every_pages_kpi_block_reconciles_with_the_marts(built):
+    sample, _ = built
+    districts = _stations_by_district(sample.analytics)
+    everything = set().union(*districts.values())
+    for (scope, scope_id), path in _pages(built).items():
+        block = _kpi_of(path)
+        stations = {"city": everything, "district": districts.get(scope_id), "station": {scope_id}}[scope]
+        expected = _expected_block(sample.analytics, stations, sample.as_of)
+        assert {k: v for k, v in block.items() if k not in ("scope", "id")} == expected, (scope, scope_id)
+    city = _kpi_of(_pages(built)[("city", "city")])
+    # The sample's as_of (Monday 2026-10-05): the last complete week and month are the ones before.
+    assert city["week"]["week_start"] == "2026-09-28" and city["month"]["month"] == "2026-09-01"
+    assert city["week"]["tasks_due"] > 0 and city["red"] > 0
+
+
+def test_period_tiles_show_the_change_against_the_period_before(built):
+    sample, path = built
+    html = path.read_text(encoding="utf-8")
+    tile = html.split('id="tile-week"', 1)[1].split('id="tile-month"', 1)[0]
+    con = duckdb.connect(str(sample.analytics), read_only=True)
+    week, prev = (con.execute(
+        "select sum(tasks_due), sum(tasks_completed), sum(tasks_on_time) from marts.completion_rate_weekly "
+        "where week_start = ?", [d]).fetchone() for d in (date(2026, 9, 28), date(2026, 9, 21)))
+    con.close()
+    diff = round((week[2] / week[0] - prev[2] / prev[0]) * 100, 1)
+    assert f"{week[2] / week[0] * 100:.1f}%" in tile
+    assert (f"▲ {diff:.1f}个百分点" if diff > 0 else f"▼ {abs(diff):.1f}个百分点") in tile
+    assert ('class="chg up"' if diff > 0 else 'class="chg down"') in tile
+    assert f"上期 {prev[0]:,}" in tile and "累计完成率" in tile
+
+
+def test_act_on_lists_name_places_people_at_work_and_reasons(built, browser):
+    sample, path = built
+    html = path.read_text(encoding="utf-8")
+    assert "未反馈完成情况" in html and "民警反馈无法完成" in html and "必填步骤未完成" in html
+    assert "开元社区" in html and any(name in html for name in sample.officer_names.values())
+    station = _pages(built)[("station", "S01")]
+    page = browser.open(station)
+    assert page.exceptions == []
+    csv = browser.evaluate("spCsvText()")
+    lines = csv.split("\r\n")
+    assert lines[0].startswith("任务编号,清单,派出所,社区,责任民警,标准件,截止时间")
+    con = duckdb.connect(str(sample.analytics), read_only=True)
+    con.execute("set TimeZone = 'Asia/Shanghai'")  # the as_of is the end of the local date
+    red, = con.execute("select count(*) from marts.fct_tasks where work_code = 'red' and station_id = 'S01'").fetchone()
+    soon, = con.execute("select count(*) from marts.fct_tasks where station_id = 'S01' and work_code is null "
+                        "and due_at <= cast(? as date) + interval 1 day + interval 48 hour", [sample.as_of]).fetchone()
+    con.close()
+    rows = lines[1:]
+    assert sum(",逾期未完成," in r for r in rows) == red and sum(",48小时内到期," in r for r in rows) == soon
+    assert all(",思明派出所," in r for r in rows)
+    due = [r.split(",")[6] for r in rows if ",逾期未完成," in r]
+    assert due == sorted(due), "oldest first"
+    for _, name, phone in sample.persons:
+        assert name not in csv and phone not in csv
+    assert not [o for o in sample.object_ids if o in csv]
+
+
+def test_map_only_with_district_boundaries(built, tmp_path):
+    _, path = built
+    assert 'id="fig-map"' in path.read_text(encoding="utf-8")
+    warehouse = tmp_path / "warehouse"
+    sample = build_sample_analytics(warehouse)
+    for geo in sample.landing.rglob("districts.geojson"):
+        geo.unlink()
+    html = build_report(_settings(warehouse), sample.as_of).read_text(encoding="utf-8")
+    assert 'id="fig-map"' not in html and "districts.geojson" in html and 'id="fig-district-ranking"' in html
+
+
+def test_freshness_banner_from_run_status_and_supervised_counts(tmp_path):
+    import json
+
+    warehouse = tmp_path / "warehouse"
+    sample = build_sample_analytics(warehouse)
+    status = {"dates": [
+        {"run_date": "2026-10-06", "state": "failed", "failed_gate": "population", "message": "persons.csv missing",
+         "snapshots": {}, "tasks_issued": 0, "packages_delivered": 0},
+        {"run_date": "2026-10-05", "state": "succeeded", "failed_gate": None, "message": None,
+         "snapshots": {"org": "2026-08-24", "population": "2026-10-05"}, "tasks_issued": 23,
+         "packages_delivered": 8}]}
+    (warehouse / "run_status.json").write_text(json.dumps(status), encoding="utf-8")
+    con = duckdb.connect(str(sample.analytics))
+    con.execute("create table marts.escalations as select task_id, station_id, standard_part_id, officer_id, "
+                "cast(due_at as date) + 3 as escalated_on, 'OFF012' as leader_officer_id, completed_at "
+                "from marts.fct_tasks where station_id = 'S01' and due_at < timestamptz '2026-09-20 00:00:00+08' "
+                "and (completed_at is null or standard_part_id = 'FRAUD-DISSUADE')")
+    supervised, still_open = con.execute("select count(*), count(*) filter (where completed_at is null) "
+                                         "from marts.escalations").fetchone()
+    con.close()
+    assert supervised > still_open > 0
+    html = build_report(_settings(warehouse), sample.as_of).read_text(encoding="utf-8")
+    assert "2026年10月6日的夜间处理失败（质量关卡：population）" in html
+    assert "org 数据使用的是2026年8月24日的快照" in html and "population 数据使用" not in html
+    assert "当日夜间处理：成功" in html
+    table = html.split('id="supervised-table"', 1)[1].split("</table>", 1)[0]
+    assert f'<td>思明派出所</td><td class="num">{supervised}</td><td class="num">{still_open}</td>' in table
+    station = (warehouse / "reports" / sample.as_of.isoformat() / "station-S03.html").read_text(encoding="utf-8")
+    assert "暂无督办任务" in station and 'class="stamp"' in station
+
+
+SHOTS = Path(__file__).resolve().parents[1] / "build" / "report-screenshots"
+
+
+@pytest.mark.parametrize("level", ["city", "district", "station"])
+def test_every_level_draws_in_chromium(built, browser, level):
+    """Each level renders with every chart drawn, CJK text (not boxes) and gauge labels apart; the
+    screenshots are kept under build/report-screenshots/ for a person to look at."""
+    sample, _ = built
+    path = next(p for k, p in sorted(_pages(built).items()) if k[0] == level)
+    page = browser.open(path)
+    assert page.exceptions == [] and page.console_errors == []
+    assert page.declared == page.expected == page.drawn > 6, page.drawn_ids
+    assert [u for u in page.requests if not u.startswith(("file://", "data:"))] == []
+    assert "标准件工作质效报告" in page.text and "待办清单" in page.text
+    # A CJK font is installed (fonts-noto-cjk), so Chinese is drawn in it, not as boxes.
+    import subprocess
+
+    families = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    assert "Noto Sans CJK SC" in families, "install fonts-noto-cjk (scripts/system-deps.sh)"
+    # The two gauges' tick labels never overlap one another.
+    overlaps = browser.evaluate("""(() => {
+        const boxes = [...document.querySelectorAll('#fig-kpi-gauges text')].filter(t => t.textContent.trim())
+            .map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+        let n = 0;
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i], b = boxes[j];
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) n++;
+        }
+        return n; })()""")
+    assert overlaps == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    png = browser.screenshot(SHOTS / f"{level}.png", scale=0.5)
+    pixels = decode_png(png)
+    assert pixels.shape[0] > 1000 and distinct_colours(pixels) > 200
+    _ = sample
+
+
+def test_no_personal_data_on_any_page(built):
+    sample, path = built
+    from standard_parts.pii_scan import known_persons, scan_text
+
+    ids, phones, names = known_persons(sample.analytics.parent / "operational.duckdb")
+    for page in path.parent.glob("*.html"):
+        text = _without_plotly_js(page.read_text(encoding="utf-8"))
+        assert scan_text(text, page.name, names, ids, phones) == [], page.name
+        assert ID_NUMBER.findall(text) == [] and PHONE.findall(text) == []
+        assert [o for o in sample.object_ids if o in text] == [], page.name

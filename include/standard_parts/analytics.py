@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from .analytics_docs import apply_comments
 from .config import Settings
 from .errors import GateFailure, OperationalError
 from .store import configure, read_named_sql, scratch_dir, warehouse_lock
@@ -233,6 +234,7 @@ def copy_marts(build_db: Path, new: Path, settings: Settings) -> list[str]:
         for table in tables:  # names come from the dbt project, quoted anyway
             con.execute(f'create table marts."{table}" as select * from build.marts."{table}"')
         con.execute("detach build")
+        apply_comments(con, settings.dbt_dir)
         con.execute("checkpoint")
     finally:
         con.close()

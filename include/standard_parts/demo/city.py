@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from . import badrows, idnumbers, people
 from .badrows import ALERTS, COMMUNITIES, HOUSES, INSTRUCTIONS, OFFICERS, PERSONS, STATIONS, VENUES
+from .boundaries import write_district_boundaries
 from .parts import Part, load_parts
 from .writer import as_text, write_csv, write_jsonl
 from .xiamen import (
@@ -716,6 +717,7 @@ class City:
             "active": pa.array(np.where(self.of_active, "true", "false")),
         }, bad)
         self._count(OFFICERS, write_csv(folder / "officers.csv", cols), plan)
+        write_district_boundaries(folder, [DISTRICTS[i].name for i in sorted(set(self.st_district.tolist()))])
 
     def _write_houses(self, folder: Path, rng: np.random.Generator, d: int) -> None:
         n_h = len(self.h_comm)

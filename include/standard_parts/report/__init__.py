@@ -1,18 +1,23 @@
-"""Leadership report (SPEC section 1, step 6): one self-contained Chinese Plotly HTML page per run date.
+"""Leadership report (SPEC sections 1 step 6 and 11): self-contained Chinese Plotly HTML pages.
 
     from standard_parts.report import build_report
     path = build_report(settings, date(2026, 10, 5))
-    # <warehouse>/reports/2026-10-05/leadership.html, reports/latest.html, reports/index.html
+    # <warehouse>/reports/2026-10-05/leadership.html (the city), district-<n>.html and
+    # station-<id>.html beside it (linked both ways), reports/latest.html, reports/index.html
 
-Reads only ``settings.analytics_path`` (read-only, schema ``marts``): never the operational store.
-Every file is written to a temporary name and moved into place with ``os.replace``, so a reader
-(or a web server pointed at ``reports/``) never sees half a page.
+Reads ``settings.analytics_path`` (read-only, schema ``marts``: the reporting models do the
+aggregation), the optional district map ``<landing>/org/<date>/districts.geojson`` and
+``<warehouse>/run_status.json`` (freshness); never the operational store. Every file is written to
+a temporary name and moved into place with ``os.replace``, so a reader (or a web server pointed at
+``reports/``) never sees half a page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -21,7 +26,9 @@ from . import departments as _departments
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_report", "render_report", "write_atomic"]
+__all__ = ["build_report", "latest_page", "page_name", "render_pages", "render_report", "write_atomic"]
+
+CITY_PAGE = "leadership.html"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -34,34 +41,81 @@ def write_atomic(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def render_report(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai") -> str:
-    """The report page for ``run_date`` as an HTML string (no files written)."""
-    from .data import load_report_data
+def page_name(scope: str, scope_id: str) -> str:
+    """File name of a page inside reports/<run_date>/: ASCII, stable across runs."""
+    if scope == "city":
+        return CITY_PAGE
+    if scope == "station" and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", scope_id):
+        return f"station-{scope_id}.html"
+    # District values are Chinese (思明区): a short digest keeps hrefs plain and file names portable.
+    return f"{scope}-{hashlib.sha1(scope_id.encode('utf-8')).hexdigest()[:10]}.html"
+
+
+def render_pages(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+                 landing: Path | None = None, warehouse: Path | None = None) -> dict[str, str]:
+    """Every page of ``run_date``: file name -> HTML (no files written). The city page first."""
+    from plotly.offline import get_plotlyjs
+
+    from .data import load_warehouse, page_data
     from .page import render_page
 
-    return render_page(load_report_data(analytics_path, run_date, timezone))
+    wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
+    keys = sorted(wh.scopes, key=lambda k: ({"city": 0, "district": 1, "station": 2}[k[0]], k[1]))
+    if not any(k[0] == "city" for k in keys):
+        keys.insert(0, ("city", "city"))
+    links = {k: page_name(*k) for k in keys}
+    plotly_js = get_plotlyjs()
+    pages = {}
+    for key in keys:
+        data = page_data(wh, key, timezone)
+        data.links = links
+        pages[links[key]] = render_page(data, plotly_js)
+    return pages
+
+
+def render_report(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+                  landing: Path | None = None, warehouse: Path | None = None) -> str:
+    """The city page for ``run_date`` as an HTML string (no files written)."""
+    from .data import load_warehouse, page_data
+    from .page import render_page
+
+    wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
+    city = next((k for k in wh.scopes if k[0] == "city"), ("city", "city"))
+    data = page_data(wh, city, timezone)
+    data.links = {k: page_name(*k) for k in wh.scopes}
+    return render_page(data)
 
 
 def build_report(settings, run_date: date | str) -> Path:
-    """Write ``reports/<run_date>/leadership.html``, ``reports/latest.html`` and ``reports/index.html``.
+    """Write every page of ``run_date`` into ``reports/<run_date>/``, then ``reports/latest.html``
+    and ``reports/index.html``.
 
-    ``latest.html`` follows the newest run date: re-building an older date (a backfill) leaves it
-    on the newer report. Returns the dated report's path.
+    ``latest.html`` is the newest date's city page with its links pointing into that date's folder
+    (a ``<base>``); re-building an older date (a backfill) leaves it on the newer report. Returns the
+    city page's path.
     """
     from .page import render_index
 
     if isinstance(run_date, str):
         run_date = date.fromisoformat(run_date)
     started = time.perf_counter()
-    html = render_report(settings.analytics_path, run_date, settings.timezone)
+    pages = render_pages(settings.analytics_path, run_date, settings.timezone, settings.landing, settings.warehouse)
     reports = settings.warehouse / "reports"
-    dated = reports / run_date.isoformat() / "leadership.html"
-    write_atomic(dated, html)
+    folder = reports / run_date.isoformat()
+    for name, html in pages.items():
+        write_atomic(folder / name, html)
+    dated = folder / CITY_PAGE
     _departments.build_departments_page(settings, run_date)  # reports/<run_date>/departments.html (SPEC 12)
-    newest = max((p.parent.name for p in reports.glob("*/leadership.html")), default=run_date.isoformat())
+    newest = max((p.parent.name for p in reports.glob(f"*/{CITY_PAGE}")), default=run_date.isoformat())
     if newest <= run_date.isoformat() or not (reports / "latest.html").exists():
-        write_atomic(reports / "latest.html", html)
+        write_atomic(reports / "latest.html", latest_page(pages[CITY_PAGE], run_date))
     write_atomic(reports / "index.html", render_index(reports, settings.warehouse))
-    log.info("report for %s written to %s (%.1f s, %.1f MB)", run_date, dated, time.perf_counter() - started,
-             dated.stat().st_size / 1e6)
+    size = sum(len(h.encode("utf-8")) for h in pages.values())
+    log.info("report for %s: %d pages written to %s (%.1f s, %.1f MB)", run_date, len(pages), folder,
+             time.perf_counter() - started, size / 1e6)
     return dated
+
+
+def latest_page(city_html: str, run_date: date) -> str:
+    """The city page as reports/latest.html: relative links resolve inside reports/<run_date>/."""
+    return city_html.replace("<head>\n", f'<head>\n<base href="{run_date.isoformat()}/">\n', 1)

@@ -120,44 +120,134 @@ def _list(series: pd.Series) -> list:
 
 # --- figures ------------------------------------------------------------------------------------
 
+def gauge_floor(*rates, benchmark: float = BENCHMARK) -> float:
+    """Lower end of a gauge, in percent: 5 points under the lowest of the rates and the benchmark,
+    rounded down to 5, so 97.7 and 97.6 are visibly apart (a 0-100 arc draws them the same)."""
+    values = [r * 100 for r in rates if r is not None and not pd.isna(r)] + [benchmark * 100]
+    return max(0.0, math.floor((min(values) - 5) / 5) * 5)
+
+
 def kpi_gauges(completion_rate: float | None, on_time_rate: float | None,
                benchmark: float = BENCHMARK) -> go.Figure:
-    """Two gauges: completion rate (with its distance to the benchmark) and on-time rate."""
+    """Two gauges zoomed to the range that matters (completion rate, with its distance to the
+    benchmark, and on-time rate); the scale's lower end is written under each arc."""
     title = "完成率与按时完成率"
     if completion_rate is None and on_time_rate is None:
         return empty_figure(title)
+    low = gauge_floor(completion_rate, on_time_rate, benchmark=benchmark)
+    step = 1 if 100 - low <= 10 else (5 if 100 - low <= 40 else 10)
+    ticks = [v for v in range(int(low), 101, step)]
     fig = go.Figure()
     for i, (name, rate) in enumerate((("完成率", completion_rate), ("按时完成率", on_time_rate))):
         if rate is None:
             continue
         indicator = {
-            "mode": "gauge+number+delta" if i == 0 else "gauge+number",
+            "mode": "gauge+number",
             "value": round(rate * 100, 1),
-            "number": {"suffix": "%", "valueformat": ".1f"},
-            "title": {"text": name, "font": {"size": 15}},
-            "domain": {"x": [0.03, 0.45] if i == 0 else [0.55, 0.97], "y": [0, 0.9]},
+            "number": {"suffix": "%", "valueformat": ".1f", "font": {"size": 28}},
+            # The gap to the benchmark goes in the title: a delta under the number collides with it.
+            "title": {"text": name if i else f"{name}<br><span style='font-size:12px'>{fmt_vs_benchmark(rate)}</span>",
+                      "font": {"size": 15}},
+            # Apart enough that the end labels of the two arcs never meet ("100%0%").
+            "domain": {"x": [0.0, 0.40] if i == 0 else [0.60, 1.0], "y": [0, 0.88]},
             "gauge": {
-                "axis": {"range": [0, 100], "ticksuffix": "%"},
+                "axis": {"range": [low, 100], "tickvals": ticks, "ticktext": [f"{v}" for v in ticks],
+                         "tickfont": {"size": 11}},
                 "bar": {"color": BLUE},
-                "steps": [{"range": [0, 90], "color": "#fbe3e1"}, {"range": [90, benchmark * 100],
-                                                                   "color": "#fdf3d0"},
+                "steps": [{"range": [low, max(low, 90)], "color": "#fbe3e1"},
+                          {"range": [max(low, 90), benchmark * 100], "color": "#fdf3d0"},
                           {"range": [benchmark * 100, 100], "color": "#dcf2e4"}],
                 "threshold": {"line": {"color": RED, "width": 3}, "value": benchmark * 100},
             },
         }
-        if i == 0:
-            indicator["delta"] = {"reference": round(benchmark * 100, 1), "valueformat": ".1f",
-                                  "suffix": "个百分点", "increasing": {"color": GREEN},
-                                  "decreasing": {"color": RED}}
         fig.add_trace(go.Indicator(**indicator))
-    fig = _style(fig, title, 360, f"红线为{fmt_pct(benchmark)}基准（首年实际完成率）；箭头为与基准之差")
+    fig = _style(fig, title, 340, f"刻度自{low:.0f}%起（单位%）；红线为{fmt_pct(benchmark)}基准")
     fig.update_layout(margin={"l": 30, "r": 30, "t": 90, "b": 20})
     return fig
 
 
-def completion_trend(trend: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
-    """Daily city-wide completion and on-time rate (sum completed / sum due per as_of_date)."""
-    title = "全市完成率走势（按日累计）"
+def weekly_trend(weeks: pd.DataFrame, key: str = "week_start", benchmark: float = BENCHMARK) -> go.Figure:
+    """Non-cumulative rates by the week tasks fell due (bars: tasks due), the last 12 weeks."""
+    title = "按周完成情况（近12周，按到期周统计）"
+    if _is_empty(weeks, key, "tasks_due", "completion_rate", "on_time_rate", "is_complete"):
+        return empty_figure(title)
+    x = [f"{pd.Timestamp(d).month}月{pd.Timestamp(d).day}日" + ("" if c else "（未完）")
+         for d, c in zip(weeks[key], weeks["is_complete"], strict=True)]
+    fig = go.Figure()
+    # Bars on the (right-hand) count axis, drawn first; the rate lines on the overlaying axis above them.
+    fig.add_trace(go.Bar(x=x, y=_list(weeks["tasks_due"]), name="到期任务（个）", yaxis="y",
+                         marker={"color": ["#c9d6e3" if c else "#e9eef3" for c in weeks["is_complete"]]},
+                         hovertemplate="%{x}当周<br>到期任务 %{y:,} 个<extra></extra>"))
+    fig.add_trace(go.Scatter(x=x, y=_list(weeks["completion_rate"]), name="完成率", mode="lines+markers",
+                             line={"color": BLUE, "width": 3}, yaxis="y2",
+                             hovertemplate="%{x}当周<br>完成率 %{y:.1%}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=x, y=_list(weeks["on_time_rate"]), name="按时完成率", mode="lines+markers",
+                             line={"color": GREEN, "width": 2, "dash": "dot"}, yaxis="y2",
+                             hovertemplate="%{x}当周<br>按时完成率 %{y:.1%}<extra></extra>"))
+    values = [v for v in _list(weeks["completion_rate"]) + _list(weeks["on_time_rate"]) if v is not None]
+    low = gauge_floor(*values, benchmark=benchmark) / 100
+    fig.update_layout(
+        yaxis2={"title": {"text": "比率"}, "tickformat": ".0%", "range": [low, 1.005], "tickvals": _rate_ticks(low),
+                "overlaying": "y", "side": "left"},
+        yaxis={"title": {"text": "到期任务（个）"}, "side": "right", "showgrid": False,
+               "rangemode": "tozero", "tickformat": ",d"},
+        xaxis={"title": {"text": "到期周（周一）"}, "type": "category"})
+    fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[benchmark, benchmark], yaxis="y2", mode="lines", name="基准",
+                             line={"color": RED, "dash": "dash", "width": 1.5}, hoverinfo="skip", showlegend=False))
+    fig = _style(fig, title, 400, "每周的任务按截止时间所在周归入；“未完”为尚未结束的一周；红色虚线为基准")
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 80, "b": 40})
+    return fig
+
+
+def district_map(geojson: dict | None, children: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
+    """Districts coloured by completion rate, drawn from the org feed's GeoJSON as filled shapes on
+    plain axes: nothing is fetched (no tile server, no topojson from a CDN)."""
+    title = "各区完成率地图"
+    if not geojson or _is_empty(children, "name", "completion_rate"):
+        return empty_figure(title, "暂无辖区边界数据")
+    rates = {n: r for n, r in zip(children["name"], _list(children["completion_rate"]), strict=True)}
+    known = [r for r in rates.values() if r is not None]
+    low = gauge_floor(*known, benchmark=benchmark) / 100
+    scale = [[0, RED], [0.5, "#f7d774"], [1, GREEN]]
+    fig = go.Figure()
+    from plotly.colors import sample_colorscale
+
+    for feature in geojson.get("features", []):
+        name = (feature.get("properties") or {}).get("district")
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates") or []
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        elif geometry.get("type") != "MultiPolygon":
+            continue
+        rate = rates.get(name)
+        colour = GREY if rate is None else sample_colorscale(scale, [min(1, max(0, (rate - low) / (1 - low)))])[0]
+        label = f"{name}<br>完成率 {fmt_pct(rate)}"
+        xs, ys = [], []
+        for polygon in polygons:
+            ring = polygon[0] if polygon else []
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", fillcolor=colour, name=name,
+                                 line={"color": "white", "width": 1.5}, hoverinfo="text", text=label,
+                                 hoveron="fills", showlegend=False))
+        points = [p for polygon in polygons for p in (polygon[0] if polygon else [])]
+        if points:
+            fig.add_trace(go.Scatter(x=[sum(p[0] for p in points) / len(points)],
+                                     y=[sum(p[1] for p in points) / len(points)], mode="text",
+                                     text=[f"{name}<br>{fmt_pct(rate)}"], textfont={"size": 13, "color": "#1f2933"},
+                                     hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                             marker={"colorscale": scale, "cmin": low, "cmax": 1, "color": [low],
+                                     "colorbar": {"title": {"text": "完成率"}, "tickformat": ".0%"}}))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    return _style(fig, title, 460, f"颜色自{low:.0%}（红）至100%（绿）；灰色为无到期任务的区")
+
+
+def completion_trend(trend: pd.DataFrame, benchmark: float = BENCHMARK, name: str = "全市") -> go.Figure:
+    """Daily completion and on-time rate of a page (sum completed / sum due per as_of_date)."""
+    title = f"{name}完成率走势（按日累计）"
     if _is_empty(trend, "as_of_date", "completion_rate", "tasks_due", "tasks_completed"):
         return empty_figure(title)
     x = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in trend["as_of_date"]]
@@ -202,9 +292,10 @@ def work_code_trend(codes: pd.DataFrame) -> go.Figure:
     return _style(fig, title, 380, "绿码：按时且合规完成；黄码：逾期、证据不足或需跟进；红码：到期未完成")
 
 
-def station_ranking(stations: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
-    """Stations ranked by completion rate (dot plot: the axis need not start at zero)."""
-    title = "派出所完成率排名"
+def station_ranking(stations: pd.DataFrame, benchmark: float = BENCHMARK, title: str = "派出所完成率排名",
+                    city_rate: float | None = None) -> go.Figure:
+    """Stations (or districts) ranked by completion rate, each with its gap to the city figure
+    (dot plot: the axis need not start at zero)."""
     if _is_empty(stations, "station", "completion_rate", "tasks_due", "tasks_completed"):
         return empty_figure(title)
     frame = stations.dropna(subset=["completion_rate"]).sort_values(
@@ -214,23 +305,34 @@ def station_ranking(stations: pd.DataFrame, benchmark: float = BENCHMARK) -> go.
     rates = _list(frame["completion_rate"])
     colors = [GREEN if r >= benchmark else (YELLOW if r >= benchmark - 0.05 else RED) for r in rates]
     red = _list(frame["red"]) if "red" in frame.columns else [0] * len(frame)
+    gaps = [None if city_rate is None else round((r - city_rate) * 100, 1) for r in rates]
     custom = list(zip(_list(frame["tasks_due"]), _list(frame["tasks_completed"]),
                       [fmt_pct(v) for v in _list(frame.get("on_time_rate", frame["completion_rate"]))],
-                      red, strict=True))
+                      red, ["—" if g is None else f"{g:+.1f}" for g in gaps], strict=True))
+    text = [fmt_pct(r) + ("" if g is None else f"（{g:+.1f}）") for r, g in zip(rates, gaps, strict=True)]
     fig = go.Figure(go.Scatter(
         x=rates, y=_list(frame["station"]), mode="markers+text", name="完成率",
         marker={"color": colors, "size": 13, "line": {"color": "white", "width": 1}},
-        text=[fmt_pct(r) for r in rates], textposition="middle right", customdata=custom,
-        hovertemplate="<b>%{y}</b><br>完成率 %{x:.1%}<br>按时完成率 %{customdata[2]}"
+        text=text, textposition="middle right", customdata=custom, cliponaxis=False,
+        hovertemplate="<b>%{y}</b><br>完成率 %{x:.1%}（与全市差 %{customdata[4]} 个百分点）<br>按时完成率 %{customdata[2]}"
                       "<br>应完成 %{customdata[0]:,} 个，已完成 %{customdata[1]:,} 个"
                       "<br>红码 %{customdata[3]:,} 个<extra></extra>"))
     fig.add_vline(x=benchmark, line={"color": RED, "dash": "dash", "width": 1.5},
-                  annotation_text=f"基准 {fmt_pct(benchmark)}", annotation_position="top")
-    low = max(0.0, math.floor((min(rates + [benchmark]) - 0.01) * 100) / 100)
-    fig.update_xaxes(title_text="完成率", tickformat=".0%", range=[low, 1.0 + (1.0 - low) * 0.12],
-                     tickvals=_rate_ticks(low))
+                  annotation_text=f"基准 {fmt_pct(benchmark)}", annotation_position="top right")
+    if city_rate is not None:
+        fig.add_vline(x=city_rate, line={"color": BLUE, "dash": "dot", "width": 1.5},
+                      annotation_text=f"全市 {fmt_pct(city_rate)}", annotation_position="top left")
+    low = max(0.0, math.floor((min(rates + [benchmark] + ([city_rate] if city_rate else [])) - 0.01) * 100) / 100)
+    fig.update_xaxes(title_text="完成率（括号内为与全市之差，百分点）", tickformat=".0%",
+                     range=[low, 1.0 + (1.0 - low) * 0.22], tickvals=_rate_ticks(low))
     fig.update_yaxes(autorange="reversed", title_text=None)
-    return _style(fig, title, 120 + 26 * len(frame), "绿色：达到基准；黄色：低于基准5个百分点以内；红色：更低")
+    return _style(fig, title, rows_height(len(frame), 26, 160),
+                  "绿色：达到基准；黄色：低于基准5个百分点以内；红色：更低；蓝色点线为全市")
+
+
+def rows_height(rows: int, per_row: int = 26, base: int = 140, most: int = 1800) -> int:
+    """Chart height for ``rows`` horizontal rows: readable bars whether there are 2 rows or 60."""
+    return int(min(most, max(260, base + per_row * rows)))
 
 
 def station_category_heatmap(station_category: pd.DataFrame) -> go.Figure:
@@ -255,7 +357,7 @@ def station_category_heatmap(station_category: pd.DataFrame) -> go.Figure:
         colorbar={"title": {"text": "完成率"}, "tickformat": ".0%"},
         hovertemplate="<b>%{y}</b> · %{x}<br>完成率 %{z:.1%}<br>应完成 %{customdata:,} 个<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    return _style(fig, title, 140 + 28 * len(order), "色阶下限为80%：更低的完成率同显为红色")
+    return _style(fig, title, rows_height(len(order), 28), "色阶下限为80%：更低的完成率同显为红色")
 
 
 def parts_completion(parts: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Figure:
@@ -283,7 +385,7 @@ def parts_completion(parts: pd.DataFrame, benchmark: float = BENCHMARK) -> go.Fi
     fig.add_vline(x=benchmark, line={"color": RED, "dash": "dash", "width": 1.5})
     fig.update_xaxes(title_text="完成率", tickformat=".0%", range=[0, 1.12])
     fig.update_yaxes(autorange="reversed", title_text=None)
-    return _style(fig, title, 160 + 24 * len(frame),
+    return _style(fig, title, rows_height(len(frame), 24, 160),
                   f"按类别分组（颜色）；红色虚线为{fmt_pct(benchmark)}基准")
 
 
@@ -309,7 +411,7 @@ def category_breakdown(categories: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack")
     _count_axis(fig, "x", frame["issued"].max(), "任务数（个）")
     fig.update_yaxes(autorange="reversed")
-    return _style(fig, title, 140 + 40 * len(frame))
+    return _style(fig, title, rows_height(len(frame), 40))
 
 
 def officer_codes(codes: pd.DataFrame, month: date | None) -> go.Figure:
@@ -328,7 +430,7 @@ def officer_codes(codes: pd.DataFrame, month: date | None) -> go.Figure:
     _count_axis(fig, "x", (codes["green"] + codes["yellow"] + codes["red"]).max(), "民警人数（人）")
     fig.update_yaxes(autorange="reversed")
     subtitle = "红码：红码任务占比≥5%；黄码：黄码与红码合计占比≥10%；其余为绿码"
-    return _style(fig, title, 140 + 26 * len(codes), subtitle)
+    return _style(fig, title, rows_height(len(codes), 26), subtitle)
 
 
 def red_heatmap(red_matrix: pd.DataFrame, top_parts: int = 15) -> go.Figure:
@@ -356,7 +458,7 @@ def red_heatmap(red_matrix: pd.DataFrame, top_parts: int = 15) -> go.Figure:
         hovertemplate="<b>%{x}</b> · %{y}<br>红码任务 %{z:,} 个<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickangle=-45 if len(stations) > 12 else 0, side="top")
-    return _style(fig, title, 190 + 26 * len(parts), subtitle)
+    return _style(fig, title, rows_height(len(parts), 26, 190), subtitle)
 
 
 def handoff_sankey(handoffs: pd.DataFrame) -> go.Figure:
@@ -405,4 +507,4 @@ def merge_savings(merge: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     subtitle = (f"各部门需求 {fmt_count(candidates)} 条 → 实际下发 {fmt_count(issued)} 个，"
                 f"减少重复工作 {fmt_pct(saved)}（同一对象合并、在办或冷却期内不重复下发）")
-    return _style(fig, title, 150 + 16 * 3 * len(frame), subtitle)
+    return _style(fig, title, rows_height(len(frame), 48, 150), subtitle)
