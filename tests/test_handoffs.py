@@ -163,7 +163,7 @@ def test_handoff_sla_monthly_at_its_boundaries(opened):
     from standard_parts.report.departments import build_departments_page
 
     page = build_departments_page(settings, D8).read_text(encoding="utf-8")
-    kpi = json.loads(page.split('<script type="application/json" id="kpi">')[1].split("</script>")[0])
+    kpi = json.loads(page.split('<script type="application/json" id="kpi-departments">')[1].split("</script>")[0])
     assert (kpi["handoffs"], kpi["acknowledged_on_time"], kpi["resolved_on_time"], kpi["open_overdue"]) == (7, 3, 2, 3)
     assert kpi["departments"]["城管局"]["open_overdue"] == 1 and "超期未办结" in page
     assert page.count("<tr><td") >= 2 + 3  # two department-months, three open overdue hand-offs

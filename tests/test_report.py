@@ -325,7 +325,9 @@ def _kpi_of(path: Path) -> dict:
 
 def _pages(built) -> dict[tuple[str, str], Path]:
     _, path = built
-    return {(k["scope"], k["id"]): p for p in sorted(path.parent.glob("*.html")) for k in [_kpi_of(p)]}
+    # every page of the folder but the department page (SPEC 12) is a SPEC 11 scope page
+    return {(k["scope"], k["id"]): p for p in sorted(path.parent.glob("*.html")) if p.name != "departments.html"
+            for k in [_kpi_of(p)]}
 
 
 def _stations_by_district(analytics: Path) -> dict[str, set[str]]:
@@ -360,6 +362,8 @@ def test_one_page_per_district_and_station_linked_both_ways(built):
         for station in members:
             up = links(pages[("station", station)])
             assert page.resolve() in up and city.resolve() in up, "a station page links back up"
+    departments = folder / "departments.html"
+    assert departments.resolve() in down and city.resolve() in links(departments), "city <-> department page"
     for page in folder.glob("*.html"):
         assert all(target.exists() for target in links(page)), page.name
 
@@ -476,7 +480,7 @@ def test_freshness_banner_from_run_status_and_supervised_counts(tmp_path):
          "packages_delivered": 8}]}
     (warehouse / "run_status.json").write_text(json.dumps(status), encoding="utf-8")
     con = duckdb.connect(str(sample.analytics))
-    con.execute("create table marts.escalations as select task_id, station_id, standard_part_id, officer_id, "
+    con.execute("create or replace table marts.escalations as select task_id, station_id, standard_part_id, officer_id, "
                 "cast(due_at as date) + 3 as escalated_on, 'OFF012' as leader_officer_id, completed_at "
                 "from marts.fct_tasks where station_id = 'S01' and due_at < timestamptz '2026-09-20 00:00:00+08' "
                 "and (completed_at is null or standard_part_id = 'FRAUD-DISSUADE')")

@@ -6,7 +6,7 @@
 Reads only ``analytics.duckdb`` (``marts.handoff_sla_monthly``, ``marts.fct_handoffs``,
 ``marts.escalations``); a file built before those marts existed gives a page that says so. Self-contained
 Chinese HTML (plotly.js inline), written atomically; its figures are repeated for reconciliation in
-``<script type="application/json" id="kpi">`` (scope ``departments``).
+``<script type="application/json" id="kpi-departments">`` (not ``id="kpi"``: that block is the SPEC 11 city/district/station contract).
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def render(data: dict, run_date: date, plotly_js: str | None = None) -> str:
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><style>{CSS}</style>
 <script type="text/javascript">{plotly_js}</script>
-<script type="application/json" id="kpi">{json.dumps(kpi, ensure_ascii=False, sort_keys=True)}</script>
+<script type="application/json" id="kpi-departments">{json.dumps(kpi, ensure_ascii=False, sort_keys=True)}</script>
 </head>
 <body data-run-date="{run_date.isoformat()}">
 <main>

@@ -443,6 +443,8 @@ def _children_links(data: ReportData) -> str:
         for r in data.children.itertuples():
             items.append(_link(data, r.scope, r.scope_id, r.name))
     items += [_link(data, "station", r.scope_id, r.name) for r in data.stations.itertuples()]
+    if data.scope.scope == "city":  # the hand-off service levels of the partner departments (SPEC 12)
+        items.append('<a href="departments.html" id="departments-link">协作部门（一键流转）</a>')
     return ('<nav class="block" id="down" style="padding:8px 14px">下级页面：' + "　".join(items) + "</nav>")
 
 
