@@ -545,3 +545,24 @@ def test_no_personal_data_on_any_page(built):
         assert scan_text(text, page.name, names, ids, phones) == [], page.name
         assert ID_NUMBER.findall(text) == [] and PHONE.findall(text) == []
         assert [o for o in sample.object_ids if o in text] == [], page.name
+
+
+def test_old_report_folders_and_gone_pages_are_pruned(tmp_path):
+    """Each page carries plotly.js (~5 MB): only the newest report_keep_dates folders stay, and a
+    re-rendered date keeps no page of a station that is gone."""
+    warehouse = tmp_path / "warehouse"
+    sample = build_sample_analytics(warehouse)
+    reports = warehouse / "reports"
+    for day in ("2026-09-01", "2026-09-02", "2026-09-03"):
+        (reports / day).mkdir(parents=True)
+        (reports / day / "leadership.html").write_text("<html></html>", encoding="utf-8")
+    gone = reports / sample.as_of.isoformat() / "station-GONE.html"
+    gone.parent.mkdir(parents=True, exist_ok=True)
+    gone.write_text("<html></html>", encoding="utf-8")
+    settings = _settings(warehouse).model_copy(update={"report_keep_dates": 2})
+    build_report(settings, sample.as_of)
+    kept = sorted(p.name for p in reports.iterdir() if p.is_dir())
+    assert kept == ["2026-09-03", sample.as_of.isoformat()]
+    assert not gone.exists() and (reports / sample.as_of.isoformat() / "leadership.html").exists()
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "2026-09-01/leadership.html" not in index and "2026-09-03/leadership.html" in index

@@ -106,6 +106,7 @@ def build_report(settings, run_date: date | str) -> Path:
         write_atomic(folder / name, html)
     dated = folder / CITY_PAGE
     _departments.build_departments_page(settings, run_date)  # reports/<run_date>/departments.html (SPEC 12)
+    _prune(reports, folder, {*pages, _departments.PAGE}, settings.report_keep_dates)
     newest = max((p.parent.name for p in reports.glob(f"*/{CITY_PAGE}")), default=run_date.isoformat())
     if newest <= run_date.isoformat() or not (reports / "latest.html").exists():
         write_atomic(reports / "latest.html", latest_page(pages[CITY_PAGE], run_date))
@@ -114,6 +115,22 @@ def build_report(settings, run_date: date | str) -> Path:
     log.info("report for %s: %d pages written to %s (%.1f s, %.1f MB)", run_date, len(pages), folder,
              time.perf_counter() - started, size / 1e6)
     return dated
+
+
+def _prune(reports: Path, folder: Path, written: set[str], keep: int) -> None:
+    """A re-rendered date keeps no page of a station or district that is gone; only the newest
+    ``keep`` dated folders stay (each page carries plotly.js, so a year of nights would be ~100 GB)."""
+    import shutil
+
+    from .page import _is_date
+
+    for stale in folder.glob("*.html"):
+        if stale.name not in written:
+            stale.unlink(missing_ok=True)
+    dated = sorted((p for p in reports.iterdir() if p.is_dir() and _is_date(p.name)), reverse=True)
+    for old in dated[keep:]:
+        log.info("report folder %s is beyond the newest %d dates: removed", old.name, keep)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def latest_page(city_html: str, run_date: date) -> str:

@@ -179,6 +179,9 @@ def render(data: dict, run_date: date, plotly_js: str | None = None) -> str:
 """
 
 
+PAGE = "departments.html"
+
+
 def build_departments_page(settings, run_date: date | str) -> Path | None:
     """Write ``reports/<run_date>/departments.html`` (nothing when there is no analyst file yet)."""
     from . import write_atomic
@@ -187,7 +190,7 @@ def build_departments_page(settings, run_date: date | str) -> Path | None:
         run_date = date.fromisoformat(run_date)
     if not settings.analytics_path.exists():
         return None
-    path = settings.warehouse / "reports" / run_date.isoformat() / "departments.html"
+    path = settings.warehouse / "reports" / run_date.isoformat() / PAGE
     write_atomic(path, render(load(settings.analytics_path), run_date))
     log.info("department page for %s written to %s", run_date, path)
     return path
