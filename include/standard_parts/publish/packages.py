@@ -69,11 +69,6 @@ def _supervision_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     return lists
 
 
-def build_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> list[dict]:
-    """Every officer's package for the run date, as a list (tests, small cities)."""
-    return list(iter_packages(con, settings, run_date))
-
-
 def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date,
                   officers_per_chunk: int = OFFICERS_PER_CHUNK) -> Iterator[dict]:
     """Each officer's package (三单一码), in officer order, built a chunk of officers at a time.
