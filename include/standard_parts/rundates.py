@@ -25,7 +25,7 @@ import duckdb
 
 from .config import Settings
 from .errors import GateFailure
-from .store import connect_ops, warehouse_lock
+from .store import connect_ops, table_exists, warehouse_lock
 
 log = logging.getLogger(__name__)
 
@@ -273,9 +273,7 @@ def finish(settings: Settings, run_date: date) -> dict:
 
 
 def _packages_delivered(con: duckdb.DuckDBPyConnection, run_date: date) -> int:
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'publish' "
-                         "and table_name = 'deliveries'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "publish", "deliveries"):
         return 0
     # officers' packages only (PKG-…): the hand-off documents (HO-…) share the ledger
     return con.execute("select count(distinct package_id) from publish.deliveries where run_date = ? "
@@ -290,9 +288,7 @@ def newest_succeeded(settings: Settings, con: duckdb.DuckDBPyConnection | None =
             return None
         with duckdb.connect(str(settings.ops_path), read_only=True) as ro:
             return newest_succeeded(settings, ro)
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'ingest' "
-                         "and table_name = 'run_dates'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "ingest", "run_dates"):
         return None
     return con.execute("select max(run_date) from ingest.run_dates where state = 'succeeded'").fetchone()[0]
 
@@ -337,9 +333,7 @@ def read_status(settings: Settings) -> dict:
     if settings.ops_path.exists():
         try:
             with duckdb.connect(str(settings.ops_path), read_only=True) as con:
-                exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'ingest' "
-                                     "and table_name = 'run_dates'").fetchone()[0]
-                if exists:
+                if table_exists(con, "ingest", "run_dates"):
                     return status_document(con)
         except duckdb.IOException:
             log.info("the operational store is being written; showing %s", STATUS_FILE)
