@@ -31,6 +31,7 @@ import duckdb
 from .analytics_docs import apply_comments
 from .config import Settings
 from .errors import GateFailure, OperationalError
+from .files import copy_file
 from .store import configure, read_named_sql, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,7 @@ def publish_docs(settings: Settings, build_db: Path, run_date: date, scratch: Pa
     if page.exists():
         docs = settings.warehouse / "dbt_docs"
         docs.mkdir(exist_ok=True)
-        tmp = docs / f".index.html.tmp-{os.getpid()}"
-        shutil.copyfile(page, tmp)
-        os.replace(tmp, docs / "index.html")
+        copy_file(page, docs / "index.html")
 
 def prepare_build_file(path: Path, settings: Settings) -> None:
     """A new build file holding the catalogue (schema ``catalogue``), the dbt source of part terms."""

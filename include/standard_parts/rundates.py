@@ -25,6 +25,7 @@ import duckdb
 
 from .config import Settings
 from .errors import GateFailure
+from .files import write_text
 from .store import connect_ops, table_exists, warehouse_lock
 
 log = logging.getLogger(__name__)
@@ -353,9 +354,7 @@ def _write_status(settings: Settings) -> None:
     finally:
         con.close()
     path = settings.warehouse / STATUS_FILE
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def _rerender_newest_report(settings: Settings) -> None:
