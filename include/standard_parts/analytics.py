@@ -61,7 +61,7 @@ def build(settings: Settings, run_date: date) -> Path:
             copy_marts(build_db, new, settings)
             outcomes = gate_marts(settings, new, run_date)
             os.replace(new, final)
-            publish_docs(settings, build_db, run_date, scratch)
+            write_dbt_docs(settings, build_db, run_date, scratch)
         except BaseException:
             new.unlink(missing_ok=True)
             raise
@@ -74,7 +74,7 @@ def build(settings: Settings, run_date: date) -> Path:
 
 # --------------------------------------------------------------------------------------------- dbt
 
-def publish_docs(settings: Settings, build_db: Path, run_date: date, scratch: Path) -> None:
+def write_dbt_docs(settings: Settings, build_db: Path, run_date: date, scratch: Path) -> None:
     """dbt docs of this build as one static page, ``<warehouse>/dbt_docs/index.html`` (linked from the
     report index). Model and column documentation only: the page embeds no row data."""
     target = Path(os.environ.get("DBT_TARGET_PATH") or scratch / "target")

@@ -178,10 +178,10 @@ def record(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome)
         [run_date, outcome.gate, outcome.success, outcome.evaluated, outcome.failed, outcome.summary,
          datetime.now(UTC)],
     )
-    _publish_docs(con, run_date, outcome)
+    _write_gx_docs(con, run_date, outcome)
 
 
-def _publish_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
+def _write_gx_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
     """Best effort: the docs are a view of the outcome just recorded; a gate never fails for them."""
     if outcome.result is None or outcome.suite is None:
         return
@@ -192,7 +192,7 @@ def _publish_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateO
 
     started = time.perf_counter()
     try:
-        gx_docs.publish(Path(row[0]).parent, run_date, outcome.gate, outcome.suite, outcome.result)
+        gx_docs.write_validation_pages(Path(row[0]).parent, run_date, outcome.gate, outcome.suite, outcome.result)
     except Exception:
         log.warning("could not update the GX Data Docs for gate %s", outcome.gate, exc_info=True)
         return

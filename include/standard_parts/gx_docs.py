@@ -51,8 +51,8 @@ def site_dir(warehouse: Path) -> Path:
     return Path(warehouse) / SITE_DIR
 
 
-def publish(warehouse: Path, run_date: date, gate: str, suite: dict, result,
-            keep_run_dates: int = KEEP_RUN_DATES) -> Path:
+def write_validation_pages(warehouse: Path, run_date: date, gate: str, suite: dict, result,
+                           keep_run_dates: int = KEEP_RUN_DATES) -> Path:
     """Add the (already masked) validation ``result`` of ``gate`` for ``run_date``; returns its page."""
     from great_expectations.core.run_identifier import RunIdentifier
 
