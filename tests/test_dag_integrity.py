@@ -177,3 +177,24 @@ def test_dag_files_import_nothing_heavy_with_nine_cities(path, tmp_path):
                               "STANDARD_PARTS_PROVINCE_CONFIG": str(config),
                               "AIRFLOW_HOME": str(tmp_path / "airflow")})
     assert out.stdout.strip() == "", f"{path.name} imports {out.stdout.strip()} at parse time"
+
+
+def test_readme_glossary_names_every_stage_and_task_once(dagbag, tmp_path):
+    """The README glossary is the one list of names: night()'s stages and the DAG's task ids, in order."""
+    import re
+    from datetime import date
+
+    from standard_parts.config import Settings
+    from standard_parts.pipeline import INGEST_ORDER, night
+
+    readme = (DAGS.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Glossary: one name per stage", 1)[1].split("\n\n")[2]
+    stages, task_ids = [], []
+    for row in table.splitlines()[2:]:
+        stage, task_id = (re.findall(r"`([^`]+)`", cell)[0] for cell in row.split("|")[1:3])
+        expand = [stage.replace("<feed>", f) for f in INGEST_ORDER] if "<feed>" in stage else [stage]
+        stages += expand
+        task_ids += [task_id.replace("<feed>", f) for f in INGEST_ORDER] if "<feed>" in task_id else [task_id]
+    settings = Settings(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse")
+    assert stages == [name for name, _ in night(settings, date(2026, 10, 1))]
+    assert sorted(task_ids) == sorted(dagbag.dags["standard_parts_nightly"].task_ids)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import duckdb
 import pytest
 from standard_parts.analytics import _dbt_failures
 from standard_parts.errors import GateFailure, OperationalError, UnreadableFile
-from standard_parts.store import WarehouseBusy, warehouse_lock
+from standard_parts.store import WarehouseBusy, table_exists, transaction, warehouse_lock
 
 
 def _result(unique_id: str, resource_type: str, status: str, message: str = "") -> SimpleNamespace:
@@ -53,3 +54,18 @@ def test_a_held_writer_lock_is_operational(settings):
         with pytest.raises(WarehouseBusy) as caught, warehouse_lock(settings, wait_seconds=0.0):
             pass
     assert isinstance(caught.value, OperationalError)
+
+
+def test_store_transaction_commits_and_rolls_back_and_table_exists():
+    """The one begin/commit helper every writer uses: a failing block leaves no rows behind."""
+    con = duckdb.connect()
+    con.execute("create schema ops")
+    assert not table_exists(con, "ops", "t")
+    con.execute("create table ops.t (x integer)")
+    assert table_exists(con, "ops", "t") and not table_exists(con, "main", "t")
+    with transaction(con):
+        con.execute("insert into ops.t values (1)")
+    with pytest.raises(KeyboardInterrupt), transaction(con):
+        con.execute("insert into ops.t values (2)")
+        raise KeyboardInterrupt
+    assert con.execute("select list(x) from ops.t").fetchone()[0] == [1]

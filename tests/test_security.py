@@ -107,3 +107,15 @@ def test_pii_scan_finds_names_inside_running_chinese_text():
     found = sorted(f.excerpt for f in scan_text(text, "page.html", names) if f.kind == "name")
     # 张三丰, 李四 and O'Neil Wang, masked (a finding must not leak the name); 王五 appears only split
     assert found == sorted(["张**", "李*", "O'N******ng"])
+
+
+def test_the_three_masks_are_distinct_on_purpose():
+    """privacy.py holds every mask; each reader's output is pinned (see the module docstring)."""
+    from standard_parts.privacy import mask_finding, mask_id_for_officer, mask_value
+
+    id_number = "110101199003071234"
+    assert mask_id_for_officer(id_number) == "1101**********1234"
+    assert mask_value(id_number) == "110*************34"
+    assert mask_finding(id_number) == "110*************34"
+    assert (mask_id_for_officer("张三丰"), mask_value("张三丰"), mask_finding("张三丰")) == ("***", "***", "张**")
+    assert mask_value(13800138000) == "138******00"

@@ -31,6 +31,7 @@ import duckdb
 from .analytics_docs import apply_comments
 from .config import Settings
 from .errors import GateFailure, OperationalError
+from .files import copy_file
 from .store import configure, read_named_sql, scratch_dir, warehouse_lock
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def build(settings: Settings, run_date: date) -> Path:
             copy_marts(build_db, new, settings)
             outcomes = gate_marts(settings, new, run_date)
             os.replace(new, final)
-            publish_docs(settings, build_db, run_date, scratch)
+            write_dbt_docs(settings, build_db, run_date, scratch)
         except BaseException:
             new.unlink(missing_ok=True)
             raise
@@ -73,7 +74,7 @@ def build(settings: Settings, run_date: date) -> Path:
 
 # --------------------------------------------------------------------------------------------- dbt
 
-def publish_docs(settings: Settings, build_db: Path, run_date: date, scratch: Path) -> None:
+def write_dbt_docs(settings: Settings, build_db: Path, run_date: date, scratch: Path) -> None:
     """dbt docs of this build as one static page, ``<warehouse>/dbt_docs/index.html`` (linked from the
     report index). Model and column documentation only: the page embeds no row data."""
     target = Path(os.environ.get("DBT_TARGET_PATH") or scratch / "target")
@@ -82,9 +83,7 @@ def publish_docs(settings: Settings, build_db: Path, run_date: date, scratch: Pa
     if page.exists():
         docs = settings.warehouse / "dbt_docs"
         docs.mkdir(exist_ok=True)
-        tmp = docs / f".index.html.tmp-{os.getpid()}"
-        shutil.copyfile(page, tmp)
-        os.replace(tmp, docs / "index.html")
+        copy_file(page, docs / "index.html")
 
 def prepare_build_file(path: Path, settings: Settings) -> None:
     """A new build file holding the catalogue (schema ``catalogue``), the dbt source of part terms."""

@@ -22,6 +22,7 @@ import duckdb
 
 from .config import Settings
 from .errors import GateFailure
+from .privacy import mask_value
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -64,11 +65,6 @@ def suite_columns(suite: dict) -> list[str]:
             if key in exp["kwargs"] and exp["kwargs"][key] not in cols:
                 cols.append(exp["kwargs"][key])
     return cols
-
-
-def mask(value) -> str:
-    text = str(value)
-    return text[:3] + "*" * max(len(text) - 5, 0) + text[-2:] if len(text) > 5 else "*" * len(text)
 
 
 @lru_cache(maxsize=1)
@@ -159,7 +155,7 @@ def _mask_deep(value):
         return {k: _mask_deep(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_mask_deep(v) for v in value]
-    return mask(value)
+    return mask_value(value)
 
 
 def record(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
@@ -182,10 +178,10 @@ def record(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome)
         [run_date, outcome.gate, outcome.success, outcome.evaluated, outcome.failed, outcome.summary,
          datetime.now(UTC)],
     )
-    _publish_docs(con, run_date, outcome)
+    _write_gx_docs(con, run_date, outcome)
 
 
-def _publish_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
+def _write_gx_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateOutcome) -> None:
     """Best effort: the docs are a view of the outcome just recorded; a gate never fails for them."""
     if outcome.result is None or outcome.suite is None:
         return
@@ -196,7 +192,7 @@ def _publish_docs(con: duckdb.DuckDBPyConnection, run_date: date, outcome: GateO
 
     started = time.perf_counter()
     try:
-        gx_docs.publish(Path(row[0]).parent, run_date, outcome.gate, outcome.suite, outcome.result)
+        gx_docs.write_validation_pages(Path(row[0]).parent, run_date, outcome.gate, outcome.suite, outcome.result)
     except Exception:
         log.warning("could not update the GX Data Docs for gate %s", outcome.gate, exc_info=True)
         return

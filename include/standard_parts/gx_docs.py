@@ -28,13 +28,14 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from html import escape
 from pathlib import Path
+
+from .files import write_text
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -50,8 +51,8 @@ def site_dir(warehouse: Path) -> Path:
     return Path(warehouse) / SITE_DIR
 
 
-def publish(warehouse: Path, run_date: date, gate: str, suite: dict, result,
-            keep_run_dates: int = KEEP_RUN_DATES) -> Path:
+def write_validation_pages(warehouse: Path, run_date: date, gate: str, suite: dict, result,
+                           keep_run_dates: int = KEEP_RUN_DATES) -> Path:
     """Add the (already masked) validation ``result`` of ``gate`` for ``run_date``; returns its page."""
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -71,14 +72,14 @@ def publish(warehouse: Path, run_date: date, gate: str, suite: dict, result,
 
     site = site_dir(warehouse)
     with _lock(Path(warehouse)):
-        _write(site / page_rel, page_html)
-        _write(site / suite_rel, suite_html)
+        write_text(site / page_rel, page_html, parents=True)
+        write_text(site / suite_rel, suite_html, parents=True)
         entries = [e for e in _load_manifest(site) if (e["run_date"], e["gate"]) != (entry["run_date"], gate)]
         entries = _retain([*entries, entry], keep_run_dates)
         _sweep(site, entries)
-        _write(site / "manifest.json", json.dumps({"keep_run_dates": keep_run_dates, "validations": entries},
-                                                  ensure_ascii=False, indent=1))
-        _write(site / "index.html", render_index(entries, keep_run_dates))
+        write_text(site / "manifest.json", json.dumps({"keep_run_dates": keep_run_dates, "validations": entries},
+                                                      ensure_ascii=False, indent=1), parents=True)
+        write_text(site / "index.html", render_index(entries, keep_run_dates), parents=True)
     return site / page_rel
 
 
@@ -127,19 +128,6 @@ def _lock(warehouse: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -------------------------------------------------------------------------------------- rendering

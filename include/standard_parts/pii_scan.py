@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from .idnumber import is_valid_id_number
+from .privacy import mask_finding
 
 # Not the decimals of a number: a logged share like 0.004757373929590866 is no id number.
 _START = r"(?<![0-9])(?<![0-9]\.)"
@@ -32,12 +33,6 @@ class Finding:
     where: str
     kind: str
     excerpt: str  # masked: a finding must not itself leak the value
-
-
-def _mask(value: str) -> str:
-    if len(value) <= 5:  # a Chinese name: its first character only (张**)
-        return value[:1] + "*" * (len(value) - 1)
-    return value[:3] + "*" * (len(value) - 5) + value[-2:]
 
 
 def known_persons(ops_path: Path, limit_names: int = 200_000) -> tuple[set[str], set[str], set[str]]:
@@ -76,22 +71,22 @@ def scan_text(text: str, where: str, names: Iterable[str] = (), ids: set[str] | 
     found: set[tuple[int, int]] = set()
     for m in ID_PATTERN.finditer(text):
         if is_valid_id_number(m.group()) or (ids and m.group() in ids):
-            findings.append(Finding(where, "id_number", _mask(m.group())))
+            findings.append(Finding(where, "id_number", mask_finding(m.group())))
             found.add(m.span())
     for m in PHONE_PATTERN.finditer(text):
         if phones is None or m.group() in phones:
-            findings.append(Finding(where, "phone", _mask(m.group())))
+            findings.append(Finding(where, "phone", mask_finding(m.group())))
             found.add(m.span())
     if ids or phones:
         for m in DIGIT_RUN.finditer(text):
             if m.span() in found:
                 continue
             if ids and m.group() in ids:
-                findings.append(Finding(where, "id_number", _mask(m.group())))
+                findings.append(Finding(where, "id_number", mask_finding(m.group())))
             elif phones and m.group() in phones:
-                findings.append(Finding(where, "phone", _mask(m.group())))
+                findings.append(Finding(where, "phone", mask_finding(m.group())))
     for name in _names_in(text, names):
-        findings.append(Finding(where, "name", _mask(name)))
+        findings.append(Finding(where, "name", mask_finding(name)))
     return findings
 
 
@@ -136,7 +131,7 @@ def scan_duckdb(path: Path, names: Iterable[str] = (), ids: set[str] | None = No
             where = f"{path.name}:{schema}.{table}.{column}"
             for (value,) in values:
                 if value in name_set:
-                    findings.append(Finding(where, "name", _mask(value)))
+                    findings.append(Finding(where, "name", mask_finding(value)))
                 findings.extend(scan_text(value, where, (), ids, phones))
                 if len(findings) > 50:
                     return findings

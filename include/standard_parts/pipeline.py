@@ -217,6 +217,8 @@ def _guarded(settings: Settings, run_date: date, name: str, thunk: Callable[[], 
         raise
     if name not in ("check_inputs", "finish"):
         rundates.mark_stage(settings, run_date, name, result)
+    # The stage's own name (README glossary): the same word as in `standard-parts status` and the DAG.
+    log.info("stage %s of %s done", name, run_date)
     return result
 
 

@@ -25,7 +25,8 @@ import duckdb
 
 from .config import Settings
 from .errors import GateFailure
-from .store import connect_ops, warehouse_lock
+from .files import write_text
+from .store import connect_ops, table_exists, warehouse_lock
 
 log = logging.getLogger(__name__)
 
@@ -273,9 +274,7 @@ def finish(settings: Settings, run_date: date) -> dict:
 
 
 def _packages_delivered(con: duckdb.DuckDBPyConnection, run_date: date) -> int:
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'publish' "
-                         "and table_name = 'deliveries'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "publish", "deliveries"):
         return 0
     # officers' packages only (PKG-…): the hand-off documents (HO-…) share the ledger
     return con.execute("select count(distinct package_id) from publish.deliveries where run_date = ? "
@@ -290,9 +289,7 @@ def newest_succeeded(settings: Settings, con: duckdb.DuckDBPyConnection | None =
             return None
         with duckdb.connect(str(settings.ops_path), read_only=True) as ro:
             return newest_succeeded(settings, ro)
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'ingest' "
-                         "and table_name = 'run_dates'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "ingest", "run_dates"):
         return None
     return con.execute("select max(run_date) from ingest.run_dates where state = 'succeeded'").fetchone()[0]
 
@@ -337,9 +334,7 @@ def read_status(settings: Settings) -> dict:
     if settings.ops_path.exists():
         try:
             with duckdb.connect(str(settings.ops_path), read_only=True) as con:
-                exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'ingest' "
-                                     "and table_name = 'run_dates'").fetchone()[0]
-                if exists:
+                if table_exists(con, "ingest", "run_dates"):
                     return status_document(con)
         except duckdb.IOException:
             log.info("the operational store is being written; showing %s", STATUS_FILE)
@@ -359,9 +354,7 @@ def _write_status(settings: Settings) -> None:
     finally:
         con.close()
     path = settings.warehouse / STATUS_FILE
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def _rerender_newest_report(settings: Settings) -> None:

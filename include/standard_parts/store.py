@@ -125,6 +125,25 @@ def ops_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One explicit transaction: committed when the block ends, rolled back (and re-raised) on any
+    error, ``KeyboardInterrupt`` included, so a killed step never leaves half a file's rows."""
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` exists in any database attached to ``con``."""
+    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                            [schema, table]).fetchone()[0])
+
+
 def read_sql(relative: str) -> str:
     """A packaged .sql file, e.g. ``read_sql('ingest/sql/persons.sql')``."""
     return (files("standard_parts") / relative).read_text(encoding="utf-8")

@@ -37,7 +37,7 @@ from ..errors import UnreadableFile
 from ..feeds import COMPLETIONS, select_file
 from ..ingest.loader import FileResult, register_file, store_quarantine
 from ..ingest.reader import MAX_FIELD_BYTES, normalise
-from ..store import read_sql, scratch_dir
+from ..store import read_sql, scratch_dir, table_exists, transaction
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,10 @@ def ingest_completions(con: duckdb.DuckDBPyConnection, settings: Settings, run_d
     display = f"{spec.feed}/{run_date.isoformat()}/{spec.filename}"
     if selected is None:
         log.info("completions: no %s for %s; nothing arrived that day", spec.filename, run_date)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute("delete from ops.completions where file_date = ?", [run_date])
             con.execute("delete from ingest.quarantine where entity = ? and file = ?", [spec.entity, display])
             con.execute("delete from ingest.files where entity = ? and file = ?", [spec.entity, display])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         return [CompletionFileResult(spec.feed, spec.entity, None, run_date, 0, 0, 0)]
 
     path, file_date = selected
@@ -101,8 +96,7 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
               p.evaluation.min_evidence, p.evaluation.cooldown_days, p.priority] for p in catalogue.parts]
     steps = [[p.id, i + 1, s.id, s.name_zh, s.required] for p in catalogue.parts for i, s in enumerate(p.steps)]
     departments = [[d.code, d.name_zh, d.name_en, d.kind] for d in catalogue.departments]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             "create or replace table ops.catalogue_parts (standard_part_id varchar primary key, name_zh varchar, "
             "name_en varchar, category varchar, business_item varchar, object_type varchar, due_hours integer, "
@@ -120,10 +114,6 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.executemany("insert into ops.catalogue_departments values (?, ?, ?, ?)", departments)
         con.execute(read_sql("completions/sql/ops_views.sql"))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _load_raw(con: duckdb.DuckDBPyConnection, normalised_path: Path, display: str) -> None:
@@ -142,10 +132,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, normalised_path: Path, display: st
 def _prepare(con: duckdb.DuckDBPyConnection, file_date: date) -> None:
     con.execute("create or replace temp table cmp_params as select ?::date as file_date, ?::timestamptz as file_end",
                 [file_date, file_end(file_date)])
-    has_history = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = 'officers_history'"
-    ).fetchone()[0]
-    if has_history:
+    if table_exists(con, "ops", "officers_history"):
         con.execute(
             """
             create or replace temp table cmp_officers as
@@ -164,8 +151,7 @@ def _store(con: duckdb.DuckDBPyConnection, normalised, display: str, file_date: 
     spec = COMPLETIONS
     st = path.stat()
     fingerprint = f"{st.st_size}:{st.st_mtime_ns}"
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         store_quarantine(con, spec, display, file_date, normalised.rejected)
         con.execute("delete from ops.completions where file_date = ?", [file_date])
         con.execute(
@@ -198,9 +184,5 @@ def _store(con: duckdb.DuckDBPyConnection, normalised, display: str, file_date: 
         # No parents: the file's own fingerprint is its lineage.
         register_file(con, spec, display, file_date, normalised, accepted, quarantined, fingerprint, fingerprint,
                       run_date)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return CompletionFileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted,
                                 quarantined, duplicates=duplicates)

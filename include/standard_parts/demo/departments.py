@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from ..files import write_text
+
 LOCAL = timezone(timedelta(hours=8))
 FILE_NAME = "handoff_events.jsonl"
 LATE_ARRIVAL = 0.08  # an event reported a day after it happened
@@ -72,9 +74,7 @@ def simulate_day(landing: Path, day: date, seed: int) -> int:
     arriving.sort(key=lambda e: (e.at, e.event_id))
     folder = Path(landing) / "handoffs" / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{FILE_NAME}.tmp"
-    tmp.write_text("".join(json.dumps(e.record(), ensure_ascii=False) + "\n" for e in arriving), encoding="utf-8")
-    tmp.replace(folder / FILE_NAME)
+    write_text(folder / FILE_NAME, "".join(json.dumps(e.record(), ensure_ascii=False) + "\n" for e in arriving))
     return len(arriving)
 
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from ..files import write_text
+
 LOCAL = timezone(timedelta(hours=8))
 FILE_NAME = "completions.jsonl"
 # A task's last event is at most its due window + LATE_MAX + REDO_MAX + ARRIVAL_MAX after issue;
@@ -111,9 +113,7 @@ def simulate_day(landing: Path, packages_dir: Path, day: date, seed: int) -> int
     folder = Path(landing) / "completions" / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     text = "".join(json.dumps(c.record(), ensure_ascii=False) + "\n" for c in arriving)
-    tmp = folder / f".{FILE_NAME}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(folder / FILE_NAME)
+    write_text(folder / FILE_NAME, text)
     return len(arriving)
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ..files import replacing_file
 
 CHUNK_ROWS = 500_000
 _SPECIAL = '["\r\n]'
@@ -74,9 +75,7 @@ def csv_chunks(columns: Mapping[str, pa.Array], newline: str = "\n") -> Iterator
 
 def write_csv(path: Path, columns: Mapping[str, pa.Array], encoding: str = "utf-8", newline: str = "\n") -> int:
     """Write a CSV file atomically; ``encoding`` is utf-8, utf-8-sig (with BOM) or gb18030."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
+    with replacing_file(path, parents=True) as fh:
         if encoding == "gb18030":
             fh.write(b"".join(csv_chunks(columns, newline)).decode("utf-8").encode("gb18030"))
         else:
@@ -86,17 +85,13 @@ def write_csv(path: Path, columns: Mapping[str, pa.Array], encoding: str = "utf-
                 raise ValueError(f"unsupported encoding {encoding!r}")
             for chunk in csv_chunks(columns, newline):
                 fh.write(chunk)
-    os.replace(tmp, path)
     return len(next(iter(columns.values()))) if columns else 0
 
 
 def write_jsonl(path: Path, lines: Sequence[dict | str]) -> int:
     """One JSON object per line (UTF-8, keys in the given order); a str is written as is (a bad line)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+    with replacing_file(path, parents=True) as fh:
         for line in lines:
-            fh.write(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False))
-            fh.write("\n")
-    os.replace(tmp, path)
+            fh.write((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)).encode("utf-8"))
+            fh.write(b"\n")
     return len(lines)

@@ -22,7 +22,7 @@ import duckdb
 from ..catalogue import load_catalogue
 from ..config import Settings
 from ..privacy import register_udf
-from ..store import read_sql
+from ..store import read_sql, transaction
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,7 @@ def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date)
     con.execute(read_sql("generate/sql/issue.sql"))
     assignments = _assign(con)
 
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from ops.tasks where run_date = ?", [run_date])
         con.execute("delete from ops.generation_stats where run_date = ?", [run_date])
         con.execute("delete from ops.generation_quarantine where run_date = ?", [run_date])
@@ -104,10 +103,6 @@ def generate(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date)
             [[a[0] for a in assignments], [a[1] for a in assignments], [a[2] for a in assignments]],
         )
         con.execute(read_sql("generate/sql/store_tasks.sql"))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     totals = con.execute(
         """
         select coalesce(sum(candidates), 0), coalesce(sum(issued), 0), coalesce(sum(merged_away), 0),

@@ -24,7 +24,7 @@ import duckdb
 
 from ..config import Settings
 from ..publish.transports import DocumentKind
-from ..store import read_named_sql
+from ..store import read_named_sql, transaction
 from .partners import PartnerConfigError, Partners, load_partners
 
 log = logging.getLogger(__name__)
@@ -59,15 +59,10 @@ def refresh_partners(con: duckdb.DuckDBPyConnection, settings: Settings) -> Part
     if unrouted:
         log.warning("hand-offs name %d department(s) not in %s (defaults used, flagged unrouted): %s",
                     len(unrouted), partners.source, ", ".join(unrouted[:10]))
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from ops.partner_departments")
         if rows:
             con.executemany("insert into ops.partner_departments values (?, ?, ?, ?, ?, ?)", list(rows.values()))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return partners
 
 
@@ -78,8 +73,7 @@ def supervise(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date
     queries = read_named_sql("handoffs/sql/handoffs.sql")
     params = {"run_date": run_date, "issued_at": issued_at_for(run_date, settings.timezone),
               "escalate_after_hours": settings.escalate_after_hours}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create or replace temp table sup_new as {queries['escalate']}", params)
         # The first qualifying run date wins: a date re-run after later ones takes their rows back.
         con.execute("delete from ops.escalations where escalated_on = ? "
@@ -89,10 +83,6 @@ def supervise(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date
         escalated, flagged = con.execute(
             "select count(*), count(*) filter (where flagged) from ops.escalations where escalated_on = ?",
             [run_date]).fetchone()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     if flagged:
         log.warning("supervision %s: %d escalated task(s) have no active leader at their station (flagged)",
                     run_date, flagged)

@@ -9,6 +9,7 @@ import duckdb
 from ..config import Settings
 from ..feeds import files_of
 from ..gates import enforce, load_suite, read_frame, suite_columns, validate_frame
+from ..store import table_exists
 from .loader import FileResult
 
 
@@ -17,10 +18,7 @@ def gate_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run
     for spec in files_of(feed):
         suite = load_suite(settings, f"ingest.{spec.entity}")
         columns = ", ".join(suite_columns(suite))
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = ?", [spec.entity]
-        ).fetchone()[0]
-        if not exists:
+        if not table_exists(con, "ops", spec.entity):
             continue  # an incremental feed that has never delivered a file: nothing to check
         if spec.kind == "snapshot":
             frame = read_frame(con, f"select {columns} from ops.{spec.entity}")

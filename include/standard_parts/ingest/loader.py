@@ -19,7 +19,7 @@ import duckdb
 from ..config import Settings
 from ..errors import GateFailure, UnreadableFile
 from ..feeds import FileSpec, files_of, select_file
-from ..store import read_sql, scratch_dir
+from ..store import read_sql, scratch_dir, table_exists, transaction
 from .reader import MAX_FIELD_BYTES, Normalised, normalise
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,7 @@ def _validate_and_store(
     accepted_cols = [c for c in con.sql("select * from validated limit 0").columns if c != "_reasons"]
     select_accepted = ", ".join(accepted_cols)
 
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         store_quarantine(con, spec, display, file_date, normalised.rejected)
         table = f"ops.{spec.entity}"  # entity names come from feeds.FILES, never from data
         if spec.kind == "snapshot":
@@ -176,10 +175,6 @@ def _validate_and_store(
         ).fetchone()[0]
         register_file(con, spec, display, file_date, normalised, accepted, quarantined, fingerprint, lineage,
                       run_date)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return FileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted, quarantined)
 
 
@@ -225,10 +220,7 @@ def store_quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, display: st
 def _replace_incremental(con, spec: FileSpec, file_date: date, display: str | None, select_accepted: str | None):
     table = f"ops.{spec.entity}"
     if select_accepted is None:
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = ?", [spec.entity]
-        ).fetchone()[0]
-        if exists:
+        if table_exists(con, "ops", spec.entity):
             con.execute(f"delete from {table} where file_date = ?", [file_date])
         return
     con.execute(

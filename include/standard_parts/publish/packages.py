@@ -15,6 +15,7 @@ import duckdb
 
 from ..catalogue import load_catalogue
 from ..config import Settings
+from ..privacy import mask_id_for_officer
 from ..store import read_named_sql
 
 LIST_SOURCES = {"house_residents", "alerts", "instruction"}
@@ -24,11 +25,6 @@ OFFICERS_PER_CHUNK = 100
 
 def package_id(run_date: date, officer_id: str) -> str:
     return f"PKG-{run_date:%Y%m%d}-{officer_id}"
-
-
-def mask_identifier(value: str) -> str:
-    """Id numbers shown to officers are masked (脱敏): area prefix and last 4 characters only."""
-    return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
 
 
 def _plain(value: Any) -> Any:
@@ -67,11 +63,6 @@ def _supervision_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
         item["hours_overdue"] = int(hours) if float(hours).is_integer() else round(hours, 2)
         lists[item.pop("leader_officer_id")].append(item)
     return lists
-
-
-def build_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> list[dict]:
-    """Every officer's package for the run date, as a list (tests, small cities)."""
-    return list(iter_packages(con, settings, run_date))
 
 
 def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date,
@@ -161,7 +152,7 @@ def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
                 rows = sources.get(fact.source, {}).get(t["task_id"], [])
                 values = [r.get(fact.field) for r in rows]
                 if fact.masked:
-                    values = [mask_identifier(str(v)) if v is not None else None for v in values]
+                    values = [mask_id_for_officer(str(v)) if v is not None else None for v in values]
                 value = values if fact.source in LIST_SOURCES else (values[0] if values else None)
                 facts.append({"field": fact.field, "source": fact.source, "label_zh": fact.label_zh,
                               "value": _plain(value)})

@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 import httpx
 import tenacity
 
+from ..files import write_bytes
+
 log = logging.getLogger(__name__)
 
 REQUIRED_KEYS = (
@@ -279,45 +281,6 @@ class Transport(ABC):
 # --------------------------------------------------------------------------- folder
 
 
-def _fsync_dir(path: Path) -> None:
-    # Makes a rename/creation durable; not supported everywhere (e.g. Windows), hence best effort.
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the whole new one, never a part.
-
-    The temp file is dot-prefixed in the same directory (same filesystem for os.replace) and does
-    not end in ``.json``, so a consumer globbing ``*.json`` never picks it up; it is removed on error.
-    """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(tmp, flags, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
 def manifest_bytes(run_date: str, entries: Sequence[ManifestEntry]) -> bytes:
     """Deterministic manifest (no wall-clock time), so a re-run rewrites identical bytes."""
     ordered = sorted(entries, key=lambda e: (e.officer_id, e.package_id))
@@ -366,7 +329,7 @@ class FolderTransport(Transport):
                 if path.stat().st_size != package.bytes or path.read_bytes() != package.body:
                     # The ledger did not know this package as delivered (e.g. a fresh ledger).
                     log.warning("replacing %s: its content differs from package %s", path, package.package_id)
-            write_atomic(path, package.body)
+            write_bytes(path, package.body, durable=True)  # the ledger says delivered once it returns
         except OSError as exc:
             return DeliveryOutcome(package.package_id, "failed", 1, error=_excerpt(f"{type(exc).__name__}: {exc}"))
         return DeliveryOutcome(package.package_id, "delivered", 1)
@@ -379,7 +342,7 @@ class FolderTransport(Transport):
         for leftover in day.glob(".*.tmp-*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-        write_atomic(day / MANIFEST_NAME, manifest_bytes(run_date, entries))
+        write_bytes(day / MANIFEST_NAME, manifest_bytes(run_date, entries), durable=True)
 
 
 # --------------------------------------------------------------------------- http

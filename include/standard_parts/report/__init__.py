@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import time
 from datetime import date
 from pathlib import Path
 
+from ..files import write_text
 from . import departments as _departments
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,7 @@ CITY_PAGE = "leadership.html"
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(path, text, parents=True)
 
 
 def page_name(scope: str, scope_id: str) -> str:
