@@ -204,7 +204,7 @@ def nightly(dag_id: str = "standard_parts_nightly", city: str | None = None, ass
         [population, venues] >> instructions
         org >> landed
         [antifraud, instructions, landed] >> generated >> gate >> supervised >> published >> completed
-        completed >> handed_off >> events >> analytics >> leadership >> finished
+        completed >> handed_off >> events >> analytics >> finished >> leadership
 
     built = standard_parts_nightly()
     if city:

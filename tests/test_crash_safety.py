@@ -58,9 +58,9 @@ DAY1, DAY2 = date(2026, 10, 1), date(2026, 10, 2)
 RESIDENTS = 3000
 SAME_DAY_COMPLETIONS = 6
 CHILD = Path(__file__).with_name("crash_child.py")
-STAGES = ("ingest_org", "ingest_population", "ingest_venues", "ingest_antifraud", "ingest_instructions",
+STAGES = ("check_inputs", "ingest_org", "ingest_population", "ingest_venues", "ingest_antifraud", "ingest_instructions",
           "completions_landed", "generate", "gate_tasks", "supervise", "publish", "completions", "publish_handoffs",
-          "ingest_handoffs", "analytics", "report")
+          "ingest_handoffs", "analytics", "finish", "report")
 # Wall-clock columns of the marts, left out of the comparison (and required to exist, so a rename
 # cannot silently widen what is ignored).
 WALL_CLOCK = {"gate_results": ("checked_at",)}
@@ -513,7 +513,7 @@ def crash_and_rerun(world: World, server: ForkServer, tmp_path: Path, day: date,
 KILLS = [("report", "generate", "ingest_org"), ("analytics:swapped", "gate_tasks", "ingest_population"),
          ("completions", "completions_landed", "ingest_venues"),
          ("publish:delivering", "ingest_instructions", "ingest_antifraud"),
-         ("ingest_handoffs", "publish_handoffs", "supervise")]
+         ("ingest_handoffs", "publish_handoffs", "supervise"), ("finish", "check_inputs")]
 assert sorted(s.partition(":")[0] for kills in KILLS for s in kills) == sorted(STAGES)
 
 
@@ -526,7 +526,7 @@ def test_first_night_killed_three_times(world, fork_server, tmp_path):
     """Day 1 (empty warehouse: the stores, the outbox and analytics.duckdb are being created): kills in
     a random ingest stage, in publish and in the marts build."""
     rng = random.Random(f"{SEED}:first-night")
-    crash_and_rerun(world, fork_server, tmp_path, DAY1, [rng.choice(STAGES[:5]), "publish", "analytics"], rng)
+    crash_and_rerun(world, fork_server, tmp_path, DAY1, [rng.choice(STAGES[1:6]), "publish", "analytics"], rng)
 
 
 def test_world_has_history_and_same_day_completions(world):

@@ -90,7 +90,7 @@ def test_a_failing_city_does_not_stop_the_others_and_the_exit_status_says_so(pro
     for day in (START, END):
         assert any(line.startswith(f"{day} amoy ") and line.endswith("ok") for line in lines)
         assert any(line.startswith(f"{day} min_hou ") and line.endswith("ok") for line in lines)
-        assert any(line.startswith(f"{day} dry ") and "FAILED (exit 2)" in line and "stations.csv" in line
+        assert any(line.startswith(f"{day} dry ") and "FAILED (exit 2)" in line and "no landing file of any feed" in line
                    for line in lines)
 
 
@@ -193,7 +193,7 @@ def test_rollup_alone_rebuilds_the_same_marts(province, province_run, tmp_path):
                             "order by city_id").fetchall()
     assert fresh == [("amoy", date(2026, 10, 2), "succeeded", False, None), ("dry", None, "missing", True,
                       "no analytics.duckdb yet"), ("min_hou", date(2026, 10, 2), "succeeded", False, None)]
-    assert "[gate org] no stations.csv snapshot" in "".join(before["city_freshness"])
+    assert "no landing file of any feed is dated" in "".join(before["city_freshness"])
     parquet = sorted(p.relative_to(province.parent / "province" / "exports").parts[:3]
                      for p in (province.parent / "province" / "exports").rglob("*.parquet"))
     assert ("completion_rate_daily", "city_id=amoy", "as_of_date=2026-10-01") in parquet

@@ -190,11 +190,12 @@ def night(settings: Settings, run_date: date, after_publish: Callable[[date], No
         ("ingest_handoffs", partial(ingest_handoffs, settings, run_date)),
     ]
     if build_marts:
-        stages += [
-            ("analytics", partial(build_analytics, settings, run_date)),
-            ("report", partial(report, settings, run_date)),
-        ]
+        stages.append(("analytics", partial(build_analytics, settings, run_date)))
+    # finish before the report: every gate has passed by then, and the report's freshness stamp
+    # reads the date's outcome (a report drawn before it would say the night is still running).
     stages.append(("finish", partial(finish, settings, run_date)))
+    if build_marts:
+        stages.append(("report", partial(report, settings, run_date)))
     return [(name, partial(_guarded, settings, run_date, name, thunk)) for name, thunk in stages]
 
 
@@ -204,7 +205,8 @@ def _guarded(settings: Settings, run_date: date, name: str, thunk: Callable[[], 
 
     if name != "check_inputs":
         state = rundates.state_of(settings, run_date)
-        if state != "running":
+        # the report only reads the analyst file: it may be drawn again for a finished date
+        if state != "running" and not (name == "report" and state == "succeeded"):
             # e.g. an Airflow task cleared alone after its date was rolled back: running it now
             # would work on a store that no longer holds the date's earlier stages.
             raise RuntimeError(f"run date {run_date} is not in progress (state: {state or 'never started'}); "

@@ -253,6 +253,7 @@ def mark_stage(settings: Settings, run_date: date, stage: str, result: object = 
                         [json.dumps(stages), json.dumps(files, default=str), run_date])
         finally:
             con.close()
+        _write_status(settings)  # run_status.json stays the document `status --json` prints
 
 
 def finish(settings: Settings, run_date: date) -> dict:
