@@ -26,7 +26,7 @@ def test_demo_prints_one_line_per_night_and_logs_to_a_file(tmp_path, monkeypatch
     assert all(n[3] == n[4] for n in nights)
     squeezed = "".join(result.output.split())  # rich folds a long path across lines
     assert f"leadershipreport:{tmp_path / 'data' / 'warehouse' / 'reports' / 'latest.html'}" in squeezed
-    assert "make airflow" in text and "jupyter lab notebooks/" in text
+    assert "make airflow" in text and "jupyter execute notebooks/01_completion_analysis.ipynb" in text
     assert "INFO" not in result.output  # stage logs go to the file, not the terminal
     log = (tmp_path / "data" / "logs" / "demo.log").read_text(encoding="utf-8")
     assert "inputs of 2026-10-02 accepted" in log and "swapped in" in log

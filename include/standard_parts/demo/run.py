@@ -96,8 +96,10 @@ def print_pointers(settings: Settings, console: Console) -> None:
     """The last lines of the demo: where the report is, how to open the notebooks and Airflow."""
     report = settings.warehouse / "reports" / "latest.html"
     console.print(f"\nleadership report: [bold]{report}[/] (open it in a browser)")
-    console.print(f"notebooks:         [bold]STANDARD_PARTS_WAREHOUSE={settings.warehouse} .venv/bin/jupyter lab "
-                  "notebooks/[/] (from the repository root)", soft_wrap=True)
+    # jupyter execute ships with the pinned dev tools (nbclient); JupyterLab is not installed
+    console.print(f"notebooks:         [bold]STANDARD_PARTS_WAREHOUSE={settings.warehouse} .venv/bin/jupyter execute "
+                  "notebooks/01_completion_analysis.ipynb --output=01.out[/] (from the repository root)",
+                  soft_wrap=True)
     console.print("Airflow:           [bold]make airflow[/] (airflow standalone with this project's DAG; "
                   "README, Operating)")
     console.print(f"full log:          {log_file(settings)}")
