@@ -289,6 +289,9 @@ def airflow_env(home: Path, pg_port: int, redis_port: int, db: str, api_port: in
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": conn,
         "AIRFLOW__CELERY__BROKER_URL": f"redis://{LOOPBACK}:{redis_port}/13",
+        # the shared Redis may serve another live run (or a user's own Airflow): every key this
+        # run's Celery app writes carries the run's database name, so no worker takes a stranger's task
+        "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": f"{db}:",
         "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{conn}",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
         # recovery in seconds, not minutes: a dead worker's task is failed after 20 s without a
