@@ -161,7 +161,7 @@ def test_gate_judges_the_quarantine_share_only_after_generation(ops, monkeypatch
     with pytest.raises(GateFailure, match="ingest.files.completions"):
         run_stage(settings, D0, final=True)
     gates = query(settings.ops_path, "select gate, success from ingest.gate_results order by gate")
-    assert gates == [("completions", True), ("ingest.files.completions", False)]
+    assert gates == [("ingest.completions", True), ("ingest.files.completions", False)]
 
 
 def test_validity_and_collected_facts_for_other_rules(ops):

@@ -12,3 +12,13 @@
 {% macro share_var(name) -%}
     cast({{ var(name) | float }} as double)
 {%- endmacro %}
+
+{#
+  SPEC 6's officer work code. The rule is defined once, as the operational store's macro
+  ops.officer_code (sql/ops_schema.sql), which the officers' packages call too; the thresholds are
+  this build's vars. ops_store is the operational store's alias in profiles.yml (as in _sources.yml).
+#}
+{% macro officer_code(green, yellow, red) -%}
+    ops_store.ops.officer_code({{ green }}, {{ yellow }}, {{ red }},
+        {{ share_var('red_share_threshold') }}, {{ share_var('yellow_share_threshold') }})
+{%- endmacro %}

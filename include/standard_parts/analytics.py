@@ -1,8 +1,9 @@
 """Build the analyst file: dbt builds the marts into a scratch file, the marts are copied into a fresh
 DuckDB file, checked, and swapped in with one atomic rename.
 
-1. a scratch folder under the warehouse gets ``build.duckdb`` with the catalogue (schema
-   ``catalogue``); dbt (in-process, ``dbt/``) attaches the operational store read-only as
+1. the catalogue is refreshed in the operational store (``catalogue.tables.materialise``); a
+   scratch folder under the warehouse gets a new ``build.duckdb``; dbt (in-process, ``dbt/``)
+   attaches the operational store read-only as
    ``ops_store`` and builds staging views, intermediate tables and the ``marts`` tables there,
    running its data tests (a failing test fails the build);
 2. a NEW file receives only the ``marts`` tables (no staging, no views, nothing that points at the
@@ -86,43 +87,15 @@ def write_dbt_docs(settings: Settings, build_db: Path, run_date: date, scratch: 
         copy_file(page, docs / "index.html")
 
 def prepare_build_file(path: Path, settings: Settings) -> None:
-    """A new build file holding the catalogue (schema ``catalogue``), the dbt source of part terms."""
-    from .catalogue import load_catalogue
+    """A new, empty build file; and the catalogue refreshed in the operational store, where dbt reads it
+    (source ``catalogue``), so the marts describe the repository's catalogue of this build."""
+    from .catalogue.tables import materialise
+    from .store import ops_connection
 
-    catalogue = load_catalogue()
-    categories = {c.id: c.name_zh for c in catalogue.categories}
-    items = {b.id: b.name_zh for b in catalogue.business_items}
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
-    try:
-        configure(con, settings)
-        con.execute("create schema catalogue")
-        con.execute(
-            "create table catalogue.parts (standard_part_id varchar primary key, name_zh varchar, name_en varchar, "
-            "category varchar, category_name_zh varchar, business_item varchar, business_item_name_zh varchar, "
-            "object_type varchar, due_hours integer, min_evidence integer, cooldown_days integer, priority integer)"
-        )
-        con.executemany(
-            "insert into catalogue.parts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[p.id, p.name_zh, p.name_en, p.category, categories.get(p.category), p.business_item,
-              items.get(p.business_item), p.object_type, p.evaluation.due_hours, p.evaluation.min_evidence,
-              p.evaluation.cooldown_days, p.priority] for p in catalogue.parts],
-        )
-        con.execute(
-            "create table catalogue.steps (standard_part_id varchar, step_no integer, step_id varchar, "
-            "name_zh varchar, required boolean, primary key (standard_part_id, step_id))"
-        )
-        con.executemany(
-            "insert into catalogue.steps values (?, ?, ?, ?, ?)",
-            [[p.id, i + 1, s.id, s.name_zh, s.required] for p in catalogue.parts for i, s in enumerate(p.steps)],
-        )
-        con.execute("create table catalogue.departments (department varchar primary key, name_zh varchar, "
-                    "name_en varchar, kind varchar)")
-        con.executemany("insert into catalogue.departments values (?, ?, ?, ?)",
-                        [[d.code, d.name_zh, d.name_en, d.kind] for d in catalogue.departments])
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    duckdb.connect(str(path)).close()
+    with ops_connection(settings) as con:
+        materialise(con)
 
 
 def dbt_vars(settings: Settings, build_db: Path, run_date: date | None) -> dict:

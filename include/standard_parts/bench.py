@@ -193,7 +193,7 @@ def dag_parse_times() -> dict[str, float]:
 def backlog(settings: Settings, run_date: date) -> dict:
     """Open tasks when the night of ``run_date`` starts (issued before it, no valid completion landed
     before it) and the completion rate of the seeded history (tasks ``H…``)."""
-    from .completions.ingest import refresh_reference
+    from .completions import refresh_reference
     from .store import ops_session
 
     with ops_session(settings) as con:

@@ -53,10 +53,6 @@ select
     cast(s.green + s.yellow as double) / s.tasks_coded as completion_rate,
     s.red_share,
     s.yellow_red_share,
-    case
-        when s.red_share >= {{ share_var('red_share_threshold') }} then 'red'
-        when s.yellow_red_share >= {{ share_var('yellow_share_threshold') }} then 'yellow'
-        else 'green'
-    end as officer_code
+    {{ officer_code('s.green', 's.yellow', 's.red') }} as officer_code
 from shares as s
 left join officer_station as o on o.month = s.month and o.officer_id = s.officer_id

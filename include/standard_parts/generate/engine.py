@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from ..catalogue import load_catalogue
+from ..catalogue.tables import materialise
 from ..config import Settings
 from ..privacy import register_udf
 from ..store import read_sql, transaction
@@ -50,28 +51,7 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) 
     """Parameters, catalogue reference tables, valid completions and the rule views for a run date."""
     con.execute("create or replace temp table gen_params as select ?::date as run_date, ?::timestamptz as issued_at",
                 [run_date, issued_at_for(run_date, settings.timezone)])
-    catalogue = load_catalogue()
-    con.execute(
-        "create or replace temp table gen_part_terms (standard_part_id varchar, category varchar, "
-        "business_item varchar, object_type varchar, due_hours integer, min_evidence integer, "
-        "cooldown_days integer, priority integer)"
-    )
-    con.executemany(
-        "insert into gen_part_terms values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [[p.id, p.category, p.business_item, p.object_type, p.evaluation.due_hours, p.evaluation.min_evidence,
-          p.evaluation.cooldown_days, p.priority] for p in catalogue.parts],
-    )
-    con.execute("create or replace temp table gen_part_steps (standard_part_id varchar, step_id varchar, "
-                "required boolean)")
-    con.executemany("insert into gen_part_steps values (?, ?, ?)",
-                    [[p.id, s.id, s.required] for p in catalogue.parts for s in p.steps])
-    # "Collect once, use many times": which parts' valid completions write a fact back.
-    con.execute("create or replace temp table gen_collect_parts (standard_part_id varchar, view varchar, "
-                "field varchar)")
-    collected = [[p.id, p.updates_on_completion.view, p.updates_on_completion.field]
-                 for p in catalogue.parts if p.updates_on_completion]
-    if collected:
-        con.executemany("insert into gen_collect_parts values (?, ?, ?)", collected)
+    materialise(con)  # ops.catalogue_parts / ops.catalogue_steps: terms, steps, facts written back
     con.execute(read_sql("generate/sql/valid_completions.sql"))
     con.execute(read_sql("generate/sql/rule_views.sql"))
 

@@ -1,8 +1,15 @@
 """Load one feed for one run date: select the file, normalise it, apply the row rules, store.
 
+The one ingest path for every feed: the input feeds of the nightly ingest, the completions (twice a
+night, SPEC 6) and the partner departments' hand-off events. What differs per feed is data: its
+``FileSpec`` (feeds.py), its row rules (``ingest/sql/<entity>.sql``) and the inputs those rules read
+(:func:`_rule_inputs`).
+
 Each file is replaced as a unit inside one transaction (accepted rows, its quarantine rows and its
 registry entry), so a re-run of a date replaces that date's load and a crash leaves the previous
-state intact.
+state intact. Incremental feeds may re-send a key: every copy that passes the rules is stored and
+the readers keep the first accepted copy (earliest file date, then lowest line); ``duplicates``
+counts the copies of keys accepted earlier.
 """
 
 from __future__ import annotations
@@ -11,11 +18,12 @@ import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 
+from ..catalogue.tables import materialise
 from ..config import Settings
 from ..errors import GateFailure, UnreadableFile
 from ..feeds import FileSpec, files_of, select_file
@@ -35,7 +43,15 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "alerts": (),
     "instructions": ("houses", "persons", "venues", "communities"),
     "handoff_events": (),  # checked against the hand-offs of ops.completions (no snapshot lineage)
+    "completions": (),  # checked against ops.tasks and ops.officers_history (no snapshot lineage)
 }
+
+LOCAL = timezone(timedelta(hours=8))  # SPEC: local time is +08:00
+
+
+def file_end(file_date: date) -> datetime:
+    """23:59:59 +08:00 of a file's date: nothing in a daily file may happen later."""
+    return datetime.combine(file_date, time(23, 59, 59), tzinfo=LOCAL)
 
 
 @dataclass
@@ -48,10 +64,12 @@ class FileResult:
     rows_accepted: int
     rows_quarantined: int
     skipped: bool = False  # unchanged snapshot already validated against unchanged parents
+    duplicates: int = 0  # incremental feeds: accepted rows whose key was accepted earlier (readers ignore them)
 
 
 def ingest_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run_date: date) -> list[FileResult]:
     con.execute(read_sql("ingest/sql/macros.sql"))
+    materialise(con)  # row rules read ops.catalogue_parts (instructions name a part)
     return [ingest_file(con, settings, spec, run_date) for spec in files_of(feed)]
 
 
@@ -65,10 +83,9 @@ def _lineage(con: duckdb.DuckDBPyConnection, spec: FileSpec, fingerprint: str, r
     for parent in PARENTS[spec.entity]:
         row = con.execute("select lineage from ingest.current_snapshot where entity = ?", [parent]).fetchone()
         digest.update(f"|{parent}={row[0] if row else 'none'}".encode())
-    if spec.entity == "instructions":
-        from ..catalogue import load_catalogue
-
-        digest.update(repr(sorted((p.id, p.object_type) for p in load_catalogue().parts)).encode())
+    if spec.entity == "instructions":  # its rules read the parts' object types
+        parts = con.execute("select standard_part_id, object_type from ops.catalogue_parts order by 1").fetchall()
+        digest.update(repr(parts).encode())
     return digest.hexdigest()
 
 
@@ -81,7 +98,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
                 f"no {spec.filename} snapshot on or before {run_date} under {settings.landing / spec.feed}",
             )
         log.warning("%s: no %s for %s; nothing arrived that day", spec.feed, spec.filename, run_date)
-        _replace_incremental(con, spec, run_date, None, None)
+        with transaction(con):  # a re-run after the file was withdrawn forgets what it had loaded
+            _replace_incremental(con, spec, run_date, None, None)
+            con.execute("delete from ingest.quarantine where entity = ? and file_date = ?", [spec.entity, run_date])
+            con.execute("delete from ingest.files where entity = ? and file_date = ?", [spec.entity, run_date])
         return FileResult(spec.feed, spec.entity, None, run_date, 0, 0, 0)
 
     path, file_date = selected
@@ -111,8 +131,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
         result = _validate_and_store(con, spec, normalised, display, file_date, fingerprint, lineage, run_date,
                                      rules_sql)
     log.info(
-        "%s: %s read %d, accepted %d, quarantined %d (%s)",
-        spec.entity, display, result.rows_read, result.rows_accepted, result.rows_quarantined, normalised.encoding,
+        "%s: %s read %d, accepted %d (%d re-sent), quarantined %d (%s)",
+        spec.entity, display, result.rows_read, result.rows_accepted, result.duplicates, result.rows_quarantined,
+        normalised.encoding,
     )
     return result
 
@@ -140,10 +161,7 @@ def _validate_and_store(
     fingerprint: str, lineage: str, run_date: date, rules_sql: str,
 ) -> FileResult:
     _load_raw(con, spec, normalised, display)
-    # Rules that judge a row by its file's date (e.g. an event after the end of that date) read it here.
-    con.execute("create or replace temp table file_params as select ?::date as file_date", [file_date])
-    if spec.entity == "instructions":
-        _load_ref_parts(con)
+    _rule_inputs(con, spec, file_date)
     con.execute(f"create or replace temp table validated as {rules_sql}")
     accepted_cols = [c for c in con.sql("select * from validated limit 0").columns if c != "_reasons"]
     select_accepted = ", ".join(accepted_cols)
@@ -173,9 +191,56 @@ def _validate_and_store(
         quarantined = con.execute(
             "select count(*) from ingest.quarantine where entity = ? and file = ?", [spec.entity, display]
         ).fetchone()[0]
+        duplicates = _resent(con, spec, file_date) if spec.kind == "incremental" else 0
         register_file(con, spec, display, file_date, normalised, accepted, quarantined, fingerprint, lineage,
                       run_date)
-    return FileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted, quarantined)
+    return FileResult(spec.feed, spec.entity, display, file_date, normalised.rows_read, accepted, quarantined,
+                      duplicates=duplicates)
+
+
+def _rule_inputs(con: duckdb.DuckDBPyConnection, spec: FileSpec, file_date: date) -> None:
+    """The temp tables a feed's row rules read besides ``raw_rows`` and the ops tables.
+
+    ``file_params`` (every feed): the file's date and its end (23:59:59 local), for rules that judge
+    a row by its file's date. ``file_officers`` (completions): the officers snapshot newest on or
+    before the file's date, since a completion is judged against the officer's station of its own
+    day (SPEC 6); with no snapshot yet every officer is unknown, hence another station's.
+    """
+    con.execute("create or replace temp table file_params as select ?::date as file_date, ?::timestamptz as file_end",
+                [file_date, file_end(file_date)])
+    if spec.entity != "completions":
+        return
+    if table_exists(con, "ops", "officers_history"):
+        con.execute(
+            """
+            create or replace temp table file_officers as
+            select officer_id, station_id
+            from ops.officers_history
+            where snapshot_date = (select max(snapshot_date) from ops.officers_history where snapshot_date <= ?)
+            """,
+            [file_date],
+        )
+    else:
+        con.execute("create or replace temp table file_officers (officer_id varchar, station_id varchar)")
+
+
+def _resent(con: duckdb.DuckDBPyConnection, spec: FileSpec, file_date: date) -> int:
+    """How many of the file's accepted rows carry a key accepted earlier (an earlier file, or an
+    earlier line of this one)."""
+    table, key = f"ops.{spec.entity}", spec.key  # both from feeds.py, never from data
+    return con.execute(
+        f"""
+        select count(*)
+        from {table} as c
+        where c.file_date = ?
+          and exists (
+              select 1 from {table} as e
+              where e.{key} = c.{key}
+                and (e.file_date < c.file_date or (e.file_date = c.file_date and e._line < c._line))
+          )
+        """,
+        [file_date],
+    ).fetchone()[0]
 
 
 def register_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, display: str, file_date: date,
@@ -243,11 +308,3 @@ def _keep_officer_history(con: duckdb.DuckDBPyConnection, file_date: date) -> No
     )
     con.execute("delete from ops.officers_history where snapshot_date = ?", [file_date])
     con.execute("insert into ops.officers_history by name select * from ops.officers")
-
-
-def _load_ref_parts(con: duckdb.DuckDBPyConnection) -> None:
-    from ..catalogue import load_catalogue
-
-    con.execute("create or replace temp table ref_parts (standard_part_id varchar, object_type varchar)")
-    con.executemany("insert into ref_parts values (?, ?)",
-                    [[p.id, p.object_type] for p in load_catalogue().parts])

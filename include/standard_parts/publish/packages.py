@@ -39,18 +39,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def officer_code(green: int, yellow: int, red: int, settings: Settings) -> str | None:
-    """SPEC 6: red if red share >= 5 %; else yellow if (yellow + red) share >= 10 %; else green."""
-    coded = green + yellow + red
-    if coded == 0:
-        return None
-    if red / coded >= settings.red_share_threshold:
-        return "red"
-    if (yellow + red) / coded >= settings.yellow_share_threshold:
-        return "yellow"
-    return "green"
-
-
 def _supervision_lists(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """Per leader, the escalated tasks still open (SPEC 12 督办), most overdue first. Small: escalated
     tasks are the red tail of the open tasks."""
@@ -87,7 +75,9 @@ def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
             f"select o.officer_id, {order} s.* from ({enablement_sql[source]}) as s "
             "join pkg_open_tasks as o on o.task_id = s.task_id order by o.officer_id"
         )
-    codes = {r[0]: r[1:] for r in con.execute(packages_sql["work_code"]).fetchall()}
+    thresholds = {"red_share_threshold": settings.red_share_threshold,
+                  "yellow_share_threshold": settings.yellow_share_threshold}
+    codes = {r[0]: r[1:] for r in con.execute(packages_sql["work_code"], thresholds).fetchall()}
     supervision = _supervision_lists(con)
     officers = [r[0] for r in con.execute(packages_sql["officers"]).fetchall()]
 
@@ -160,7 +150,7 @@ def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
             collaboration[officer].append({"task_id": t["task_id"], "departments": collaborators_of[part.id]})
 
         for officer in chunk:
-            coded, green, yellow, red = codes.get(officer, (0, 0, 0, 0))
+            coded, green, yellow, red, code = codes.get(officer, (0, 0, 0, 0, None))
             yield {
                 "package_id": package_id(run_date, officer),
                 "officer_id": officer,
@@ -170,7 +160,7 @@ def iter_packages(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: 
                 "collaboration_list": collaboration.pop(officer, []),
                 "supervision_list": supervision.pop(officer, []),
                 "work_code": {
-                    "code": officer_code(green, yellow, red, settings),
+                    "code": code,
                     "month": run_date.strftime("%Y-%m"),
                     "tasks_coded": coded, "green": green, "yellow": yellow, "red": red,
                     **counts[officer],

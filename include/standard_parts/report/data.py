@@ -26,7 +26,8 @@ DUE_SOON_HOURS = 48
 # The report's own tables (dbt/models/reporting) and the marts it reads as they are.
 REQUIRED_TABLES = ("rpt_scope_profile", "rpt_scope_daily", "rpt_scope_parts", "rpt_scope_weekly",
                    "rpt_scope_monthly", "rpt_open_tasks", "rpt_officer_month")
-OPTIONAL_TABLES = ("generation_stats", "handoffs_monthly", "dim_stations", "quarantine_summary", "escalations")
+OPTIONAL_TABLES = ("generation_stats", "handoffs_monthly", "dim_stations", "dim_standard_parts", "quarantine_summary",
+                   "escalations")
 
 
 @dataclass
@@ -214,6 +215,7 @@ def _read(con, run_date: date) -> Warehouse:
                                            "order by station_id, officer_id", [officer_month])
     t["officer_month"] = pd.DataFrame({"month": [officer_month]})
     t["handoffs"] = q("handoffs_monthly", "select * from marts.handoffs_monthly where month <= ?", [day])
+    t["categories"] = q("dim_standard_parts", "select distinct category, category_name_zh from marts.dim_standard_parts")
     t["merge"] = q("generation_stats", "select * from marts.generation_stats where run_date <= ?", [day])
     t["escalations"] = q("escalations", "select * from marts.escalations where escalated_on <= ?", [day])
     t["quarantine"] = q("quarantine_summary", "select * from marts.quarantine_summary where run_date <= ?", [day])
@@ -393,7 +395,7 @@ def page_data(wh: Warehouse, key: tuple[str, str], timezone: str = "Asia/Shangha
         data.act_summary = summary.sort_values(["oldest_due", "station_name", "part_name"]).reset_index(drop=True)
 
     if "handoffs_monthly" in wh.present:
-        data.handoffs = _handoffs(t["handoffs"], stations)
+        data.handoffs = _handoffs(t["handoffs"], t["categories"], stations)
     if "generation_stats" in wh.present and scope.scope == "city":
         merge = t["merge"].groupby("standard_part_id", as_index=False)[
             ["candidates", "objects", "merged_away", "suppressed_open", "suppressed_cooldown", "unassignable",
@@ -470,20 +472,19 @@ def _compare(wh: Warehouse, scopes: list[Scope], city_rate: float | None, as_of:
         .reset_index(drop=True)
 
 
-def _handoffs(frame: pd.DataFrame, stations: set[str]) -> pd.DataFrame:
-    """Hand-offs of the page's stations up to the as_of, as (category_name, department_name, handoffs)."""
-    from ..catalogue import load_catalogue
-
+def _handoffs(frame: pd.DataFrame, categories: pd.DataFrame, stations: set[str]) -> pd.DataFrame:
+    """Hand-offs of the page's stations up to the as_of, as (category_name, department_name, handoffs);
+    names come from the marts (``handoffs_monthly.department_name_zh``, ``dim_standard_parts``)."""
     columns = ["category_name", "department_name", "handoffs"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     frame = frame[frame["station_id"].isin(stations)]
-    cat = load_catalogue()
-    categories = {c.id: c.name_zh for c in cat.categories}
-    departments = {d.code: d.name_zh for d in cat.departments}
-    out = frame.groupby(["category", "handoff_department"], as_index=False)["handoffs"].sum()
-    out["category_name"] = [categories.get(c, c) for c in out["category"]]
-    out["department_name"] = [departments.get(d, d) for d in out["handoff_department"]]
+    category_names = dict(zip(categories.get("category", []), categories.get("category_name_zh", []), strict=True))
+    out = frame.groupby(["category", "handoff_department"], as_index=False).agg(
+        handoffs=("handoffs", "sum"), department_name_zh=("department_name_zh", "first"))
+    out["category_name"] = [category_names.get(c) or c for c in out["category"]]
+    out["department_name"] = [n if isinstance(n, str) and n else d
+                              for n, d in zip(out["department_name_zh"], out["handoff_department"], strict=True)]
     out["handoffs"] = out["handoffs"].astype(int)
     return out[out["handoffs"] > 0][columns].reset_index(drop=True)
 

@@ -5,7 +5,7 @@
 insert into ops.tasks by name
 with parts as (
     select *, cast(row_number() over (order by standard_part_id) - 1 as bigint) as pn
-    from gen_part_terms
+    from ops.catalogue_parts
     where object_type <> 'person'
 ),
 part_count as (select count(*) as np from parts),
@@ -78,7 +78,7 @@ completed as (
 steps as (
     select standard_part_id,
            to_json(list({'step_id': step_id, 'done': true} order by step_id))::varchar as steps
-    from gen_part_steps
+    from ops.catalogue_steps
     group by standard_part_id
 )
 select
@@ -125,7 +125,7 @@ with issued as (
 steps as (
     select standard_part_id,
            to_json(list({'step_id': step_id, 'done': true} order by step_id))::varchar as steps
-    from gen_part_steps
+    from ops.catalogue_steps
     group by standard_part_id
 )
 select

@@ -4,6 +4,18 @@
 create schema if not exists ops;
 create schema if not exists ingest;
 
+-- SPEC 6, the officer's work code of a month: red if the red share >= the red threshold, else yellow
+-- if the (yellow + red) share >= the yellow threshold, else green; NULL when no task is coded. The one
+-- definition: the packages (publish/sql/packages.sql) and the officer_scorecard mart (through dbt's
+-- officer_code macro, on the attached store) both call it.
+create or replace macro ops.officer_code(green, yellow, red, red_share_threshold, yellow_share_threshold) as
+    case
+        when green + yellow + red = 0 then null
+        when cast(red as double) / (green + yellow + red) >= red_share_threshold then 'red'
+        when cast(yellow + red as double) / (green + yellow + red) >= yellow_share_threshold then 'yellow'
+        else 'green'
+    end;
+
 create table if not exists ingest.files (
     feed varchar not null,
     entity varchar not null,

@@ -27,7 +27,7 @@ select
     cast(m.requests as integer) as requests
 from gen_merged as m
 join gen_suppression as s on s.standard_part_id = m.standard_part_id and s.object_id = m.object_id
-join gen_part_terms as pt on pt.standard_part_id = m.standard_part_id
+join ops.catalogue_parts as pt on pt.standard_part_id = m.standard_part_id
 cross join gen_params as g
 cross join lateral (
     select case when m.object_type = 'person' then sp_pseudonym(m.object_id) else m.object_id end as object_key

@@ -137,8 +137,8 @@ create or replace temp table gen_houses_verified as
 select t.object_id as house_id, max(cast(timezone('Asia/Shanghai', v.completed_at) as date)) as verified_on
 from gen_valid_completions as v
 join ops.tasks as t on t.task_id = v.task_id
-join gen_collect_parts as c
-    on c.standard_part_id = t.standard_part_id and c.view = 'rule_houses' and c.field = 'verified_on'
+join ops.catalogue_parts as c
+    on c.standard_part_id = t.standard_part_id and c.collect_view = 'rule_houses' and c.collect_field = 'verified_on'
 group by t.object_id;
 
 create or replace temp view rule_houses as

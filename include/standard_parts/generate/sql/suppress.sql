@@ -1,7 +1,7 @@
 -- For each merged candidate, the previous task of the same (part, object) and whether it blocks a
 -- new one (SPEC 5): open = no valid completion landed on or before the run date; cooldown = the
 -- run's issued_at is earlier than its latest valid completed_at + cooldown_days x 24 h.
--- Inputs: gen_merged, gen_valid_completions(task_id, completed_at), gen_params, gen_part_terms.
+-- Inputs: gen_merged, gen_valid_completions(task_id, completed_at), gen_params, ops.catalogue_parts.
 create or replace temp table gen_suppression as
 with previous as (
     select
@@ -33,5 +33,5 @@ select
     end as suppressed
 from gen_merged as m
 cross join gen_params as g
-join gen_part_terms as pt on pt.standard_part_id = m.standard_part_id
+join ops.catalogue_parts as pt on pt.standard_part_id = m.standard_part_id
 left join latest as l on l.standard_part_id = m.standard_part_id and l.object_id = m.object_id;

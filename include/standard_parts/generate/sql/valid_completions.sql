@@ -3,7 +3,7 @@
 -- Completions of the run date's own tasks count from the next night on: a night generates and
 -- publishes before its post-generation completions pass accepts them, and a re-run of the night
 -- (after a crash late in it) must build the same tasks and byte-identical packages.
--- Inputs: ops.completions (accepted rows of the completions feed), ops.tasks, gen_part_steps, gen_params.
+-- Inputs: ops.completions (accepted rows of the completions feed), ops.tasks, ops.catalogue_steps, gen_params.
 create or replace temp table gen_valid_completions as
 with landed as (
     select c.*
@@ -21,7 +21,7 @@ missing as (
     select l.completion_id
     from landed as l
     join ops.tasks as t on t.task_id = l.task_id
-    join gen_part_steps as ps on ps.standard_part_id = t.standard_part_id and ps.required
+    join ops.catalogue_steps as ps on ps.standard_part_id = t.standard_part_id and ps.required
     left join steps_done as d on d.completion_id = l.completion_id and d.step_id = ps.step_id
     where d.step_id is null
 )

@@ -1,5 +1,5 @@
 -- Completions (SPEC sections 3 and 6). Inputs: raw_rows (the normalised file, all text),
--- cmp_params (file_date, file_end = 23:59:59 +08:00 of the file's date), cmp_officers (the officers
+-- file_params (file_date, file_end = 23:59:59 +08:00 of the file's date), file_officers (the officers
 -- snapshot newest on or before the file's date) and ops.tasks.
 -- A completion_id seen again is not a reason: every copy that passes the rules is accepted and the
 -- readers keep its first accepted copy (earliest file date, then lowest line).
@@ -38,6 +38,6 @@ select
         case when try_cast(r.completed_at as timestamptz) > p.file_end then 'completed_after_file_date' end
     ]) as _reasons
 from raw_rows as r
-cross join cmp_params as p
+cross join file_params as p
 left join ops.tasks as t on t.task_id = r.task_id and t.run_date <= p.file_date
-left join cmp_officers as o on o.officer_id = r.officer_id
+left join file_officers as o on o.officer_id = r.officer_id

@@ -25,7 +25,7 @@ select
         end
     ]) as _reasons
 from raw_rows as r
-left join ref_parts as p on p.standard_part_id = r.standard_part_id
+left join ops.catalogue_parts as p on p.standard_part_id = r.standard_part_id
 left join ingest.keys_houses as h on r.object_type = 'house' and h.id = r.object_id
 left join ingest.keys_persons as pe on r.object_type = 'person' and pe.id = r.object_id
 left join ingest.keys_venues as v on r.object_type = 'venue' and v.id = r.object_id

@@ -84,7 +84,8 @@ select
     count(code) as tasks_coded,
     count(*) filter (where code = 'green') as green,
     count(*) filter (where code = 'yellow') as yellow,
-    count(*) filter (where code = 'red') as red
+    count(*) filter (where code = 'red') as red,
+    ops.officer_code(green, yellow, red, $red_share_threshold, $yellow_share_threshold) as officer_code
 from coded
 group by officer_id;
 

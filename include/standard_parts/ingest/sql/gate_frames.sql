@@ -1,4 +1,7 @@
--- name: accepted
+-- Frames of the ingest gate (ingest/gate.py) for entities whose suite checks more than stored columns;
+-- any other entity's frame is its suite's columns of the rows accepted (for the run date, if incremental).
+
+-- name: completions
 -- The run date's accepted completions, with the facts the row rules promise as booleans.
 select
     c.completion_id,
