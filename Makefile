@@ -32,8 +32,10 @@ airflow: $(STAMP)
 test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check include dags tests
-	$(BIN)/python -m pytest -n 2 -m "not slow"
-	$(BIN)/python -m pytest -n 2 -m slow || [ $$? -eq 5 ]  # 5 = no slow tests collected
+	# --dist loadfile: a test module's module-scoped fixtures (a night, a dbt build, a live
+	# deployment) run once, on one worker, instead of once per worker
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m slow || [ $$? -eq 5 ]  # 5 = no slow tests collected
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -x -q -m "not slow and not integration"

@@ -25,14 +25,14 @@ select
     s.tasks_due,
     s.tasks_completed,
     s.tasks_on_time,
-    s.tasks_completed / nullif(s.tasks_due, 0) as completion_rate,
-    s.tasks_on_time / nullif(s.tasks_due, 0) as on_time_rate,
+    {{ rate('s.tasks_completed', 's.tasks_due') }} as completion_rate,
+    {{ rate('s.tasks_on_time', 's.tasks_due') }} as on_time_rate,
     cast(s.{{ key }} + interval {{ step }} - interval 1 day as date) <= a.as_of_date as is_complete,
     coalesce(b.tasks_due, 0) as prev_tasks_due,
     coalesce(b.tasks_completed, 0) as prev_tasks_completed,
     coalesce(b.tasks_on_time, 0) as prev_tasks_on_time,
-    b.tasks_completed / nullif(b.tasks_due, 0) as prev_completion_rate,
-    b.tasks_on_time / nullif(b.tasks_due, 0) as prev_on_time_rate
+    {{ rate('b.tasks_completed', 'b.tasks_due') }} as prev_completion_rate,
+    {{ rate('b.tasks_on_time', 'b.tasks_due') }} as prev_on_time_rate
 from summed as s
 cross join {{ ref('int_as_of') }} as a
 left join summed as b

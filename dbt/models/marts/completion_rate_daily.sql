@@ -91,6 +91,6 @@ select
     tasks_due,
     tasks_completed,
     tasks_on_time,
-    tasks_completed / nullif(tasks_due, 0) as completion_rate,
-    tasks_on_time / nullif(tasks_due, 0) as on_time_rate
+    {{ rate('tasks_completed', 'tasks_due') }} as completion_rate,
+    {{ rate('tasks_on_time', 'tasks_due') }} as on_time_rate
 from cumulative

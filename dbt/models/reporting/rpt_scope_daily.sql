@@ -49,8 +49,8 @@ summed as (
 
 select
     *,
-    tasks_completed / nullif(tasks_due, 0) as completion_rate,
-    tasks_on_time / nullif(tasks_due, 0) as on_time_rate,
+    {{ rate('tasks_completed', 'tasks_due') }} as completion_rate,
+    {{ rate('tasks_on_time', 'tasks_due') }} as on_time_rate,
     tasks_issued - coalesce(lag(tasks_issued) over (partition by scope, scope_id order by as_of_date), 0)
         as issued_on_day
 from summed

@@ -20,7 +20,7 @@ select
     coalesce(p.name_zh, s.standard_part_id) as part_name,
     coalesce(p.category, '未分类') as category,
     coalesce(p.category_name_zh, p.category, '未分类') as category_name,
-    s.tasks_completed / nullif(s.tasks_due, 0) as completion_rate,
-    s.tasks_on_time / nullif(s.tasks_due, 0) as on_time_rate
+    {{ rate('s.tasks_completed', 's.tasks_due') }} as completion_rate,
+    {{ rate('s.tasks_on_time', 's.tasks_due') }} as on_time_rate
 from summed as s
 left join {{ ref('dim_standard_parts') }} as p on p.standard_part_id = s.standard_part_id

@@ -3,8 +3,9 @@
 Every stage that reads catalogue facts in SQL (ingest's instruction rules, completions, generation,
 the benchmark's history) calls :func:`materialise` first and reads ``ops.catalogue_*``; dbt reads the
 same tables through the attached operational store (source ``catalogue``), and the report reads the
-marts built from them. Rewriting 35 parts takes milliseconds, so each stage refreshes them rather
-than trusting a copy written by an earlier stage under an older catalogue.
+marts built from them. Each stage that needs them calls it rather than trusting a copy written by
+an earlier stage: the tables carry the catalogue's digest (``ops.catalogue_version``), so an
+unchanged catalogue is not rewritten and a changed one is, before anything reads it.
 
 Tables (rewritten as a unit, in one transaction of their own):
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ..store import transaction
+from ..store import table_exists, transaction
 from .loader import Catalogue, load_catalogue
 
 _DDL = """
@@ -35,12 +36,16 @@ create or replace table ops.catalogue_steps (
 create or replace table ops.catalogue_departments (
     department varchar primary key, name_zh varchar, name_en varchar, kind varchar
 );
+create or replace table ops.catalogue_version (digest varchar not null);
 """
 
 
 def materialise(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None = None) -> None:
     """Write the validated catalogue (the package's own unless given) into ``ops.catalogue_*``."""
     catalogue = catalogue or load_catalogue()
+    if catalogue.digest and table_exists(con, "ops", "catalogue_version") and con.execute(
+            "select any_value(digest) from ops.catalogue_version").fetchone()[0] == catalogue.digest:
+        return
     categories = {c.id: c.name_zh for c in catalogue.categories}
     items = {b.id: b.name_zh for b in catalogue.business_items}
     parts = [
@@ -59,3 +64,4 @@ def materialise(con: duckdb.DuckDBPyConnection, catalogue: Catalogue | None = No
         con.executemany(f"insert into ops.catalogue_parts values ({', '.join('?' * 14)})", parts)
         con.executemany("insert into ops.catalogue_steps values (?, ?, ?, ?, ?)", steps)
         con.executemany("insert into ops.catalogue_departments values (?, ?, ?, ?)", departments)
+        con.execute("insert into ops.catalogue_version values (?)", [catalogue.digest])

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from ..catalogue import load_catalogue
-from ..catalogue.tables import materialise
+from ..completions import refresh_reference
 from ..config import Settings
 from ..privacy import register_udf
 from ..store import read_sql, transaction
@@ -51,7 +51,8 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) 
     """Parameters, catalogue reference tables, valid completions and the rule views for a run date."""
     con.execute("create or replace temp table gen_params as select ?::date as run_date, ?::timestamptz as issued_at",
                 [run_date, issued_at_for(run_date, settings.timezone)])
-    materialise(con)  # ops.catalogue_parts / ops.catalogue_steps: terms, steps, facts written back
+    # ops.catalogue_parts (terms, facts written back) and ops.valid_completions
+    refresh_reference(con)
     con.execute(read_sql("generate/sql/valid_completions.sql"))
     con.execute(read_sql("generate/sql/rule_views.sql"))
 

@@ -297,6 +297,7 @@ def _zh_date(text: str) -> str:
 
 
 def _is_date(text: str) -> bool:
+    """Whether ``text`` is a YYYY-MM-DD date (a report folder's name)."""
     try:
         date.fromisoformat(text)
     except ValueError:

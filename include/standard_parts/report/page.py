@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from . import figures as F
 from .data import DUE_SOON_HOURS as DUE_SOON
-from .data import RED_TABLE_LIMIT, ReportData
+from .data import RED_TABLE_LIMIT, ReportData, _is_date
 
 # Modebar and date texts in Chinese (plotly.py ships no locale files): registered inline.
 _LOCALE = {
@@ -608,11 +608,3 @@ li{{margin:4px 0}}</style></head>
 </body>
 </html>
 """
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10

@@ -4,6 +4,9 @@
 -- never averaged: a city's rate is its completed / its due.
 CREATE SCHEMA IF NOT EXISTS marts;
 
+-- A rate from sums: NULL where nothing is due.
+CREATE OR REPLACE TEMP MACRO rate(part, due) AS CASE WHEN due > 0 THEN part / due END;
+
 CREATE TABLE marts.station_completion_daily AS
 SELECT
     e.as_of_date,
@@ -13,26 +16,26 @@ SELECT
     sum(e.tasks_due)::BIGINT AS tasks_due,
     sum(e.tasks_completed)::BIGINT AS tasks_completed,
     sum(e.tasks_on_time)::BIGINT AS tasks_on_time,
-    CASE WHEN sum(e.tasks_due) > 0 THEN sum(e.tasks_completed) / sum(e.tasks_due) END AS completion_rate,
-    CASE WHEN sum(e.tasks_due) > 0 THEN sum(e.tasks_on_time) / sum(e.tasks_due) END AS on_time_rate
+    rate(sum(e.tasks_completed), sum(e.tasks_due)) AS completion_rate,
+    rate(sum(e.tasks_on_time), sum(e.tasks_due)) AS on_time_rate
 FROM exp_completion_rate_daily AS e
 JOIN cities AS c USING (city_id)
 GROUP BY ALL
 ORDER BY as_of_date, city_id, station_id;
 
+-- A city's day is the sum of its stations' (one row per station and day above).
 CREATE TABLE marts.city_completion_daily AS
 SELECT
-    e.as_of_date,
-    e.city_id,
-    c.city_name,
-    count(DISTINCT e.station_id)::BIGINT AS stations,
-    sum(e.tasks_due)::BIGINT AS tasks_due,
-    sum(e.tasks_completed)::BIGINT AS tasks_completed,
-    sum(e.tasks_on_time)::BIGINT AS tasks_on_time,
-    CASE WHEN sum(e.tasks_due) > 0 THEN sum(e.tasks_completed) / sum(e.tasks_due) END AS completion_rate,
-    CASE WHEN sum(e.tasks_due) > 0 THEN sum(e.tasks_on_time) / sum(e.tasks_due) END AS on_time_rate
-FROM exp_completion_rate_daily AS e
-JOIN cities AS c USING (city_id)
+    as_of_date,
+    city_id,
+    city_name,
+    count(station_id)::BIGINT AS stations,
+    sum(tasks_due)::BIGINT AS tasks_due,
+    sum(tasks_completed)::BIGINT AS tasks_completed,
+    sum(tasks_on_time)::BIGINT AS tasks_on_time,
+    rate(sum(tasks_completed), sum(tasks_due)) AS completion_rate,
+    rate(sum(tasks_on_time), sum(tasks_due)) AS on_time_rate
+FROM marts.station_completion_daily
 GROUP BY ALL
 ORDER BY as_of_date, city_id;
 
