@@ -69,7 +69,6 @@ class FileResult:
 
 def ingest_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run_date: date) -> list[FileResult]:
     con.execute(read_sql("ingest/sql/macros.sql"))
-    materialise(con)  # row rules read ops.catalogue_parts (instructions name a part)
     return [ingest_file(con, settings, spec, run_date) for spec in files_of(feed)]
 
 
@@ -90,6 +89,7 @@ def _lineage(con: duckdb.DuckDBPyConnection, spec: FileSpec, fingerprint: str, r
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSpec, run_date: date) -> FileResult:
+    materialise(con)  # row rules and lineage read ops.catalogue_parts (an instruction names a part)
     selected = select_file(settings.landing, spec, run_date)
     if selected is None:
         if spec.kind == "snapshot":
