@@ -7,7 +7,7 @@ reason: ``missing_required``, ``bad_timestamp``, ``bad_enum``, ``bad_number``, `
 ``unknown_task`` (no task of that id issued on or before the file's date), ``other_station`` (the
 officer's station in the officers snapshot newest on or before the file's date is not the task's;
 an officer missing from it counts as another station's) and ``completed_after_file_date``
-(completed_at later than 23:59:59 +08:00 of the file's date).
+(completed_at later than 23:59:59 local of the file's date).
 
 Duplicates: a ``completion_id`` seen again, in the same or a later file, is not a reason. Every copy
 that passes the rules is accepted and stored; readers (``ops.valid_completions``, the dbt models,
@@ -27,11 +27,12 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
+from .. import business_time
 from ..config import Settings
 from ..errors import UnreadableFile
 from ..feeds import COMPLETIONS, select_file
@@ -41,17 +42,15 @@ from ..store import read_sql, scratch_dir, table_exists, transaction
 
 log = logging.getLogger(__name__)
 
-LOCAL = timezone(timedelta(hours=8))  # SPEC: local time is +08:00
-
 
 @dataclass
 class CompletionFileResult(FileResult):
     duplicates: int = 0  # accepted rows whose completion_id was accepted earlier (ignored by readers)
 
 
-def file_end(file_date: date) -> datetime:
-    """23:59:59 +08:00 of a file's date: nothing in that file may be completed later."""
-    return datetime.combine(file_date, time(23, 59, 59), tzinfo=LOCAL)
+def file_end(file_date: date, tz: business_time.Zone = None) -> datetime:
+    """The end of a file's date (business_time.as_of_at): nothing in that file may be completed later."""
+    return business_time.as_of_at(file_date, tz)
 
 
 def ingest_completions(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> list[FileResult]:
@@ -131,7 +130,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, normalised_path: Path, display: st
 
 def _prepare(con: duckdb.DuckDBPyConnection, file_date: date) -> None:
     con.execute("create or replace temp table cmp_params as select ?::date as file_date, ?::timestamptz as file_end",
-                [file_date, file_end(file_date)])
+                [file_date, file_end(file_date, business_time.connection_zone(con))])
     if table_exists(con, "ops", "officers_history"):
         con.execute(
             """

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import business_time
+
 log = logging.getLogger(__name__)
 
 BENCHMARK = 0.976  # the real system's first-year completion rate (SPEC section 1)
@@ -150,7 +152,7 @@ def _none(value):
     return None if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT else value
 
 
-def load_warehouse(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+def load_warehouse(analytics_path: Path, run_date: date, timezone: str | None = None,
                    landing: Path | None = None, warehouse: Path | None = None) -> Warehouse:
     import duckdb
 
@@ -158,7 +160,7 @@ def load_warehouse(analytics_path: Path, run_date: date, timezone: str = "Asia/S
         raise FileNotFoundError(f"report: analytics file {analytics_path} does not exist (build the marts first)")
     con = duckdb.connect(str(analytics_path), read_only=True)
     try:
-        con.execute(f"set TimeZone = '{timezone}'")
+        business_time.configure(con, timezone)  # local dates and times of the pages (None: the default zone)
         wh = _read(con, run_date)
     finally:
         con.close()
@@ -304,7 +306,7 @@ def _is_date(text: str) -> bool:
 
 # --- one page ----------------------------------------------------------------------------------
 
-def page_data(wh: Warehouse, key: tuple[str, str], timezone: str = "Asia/Shanghai") -> ReportData:
+def page_data(wh: Warehouse, key: tuple[str, str], timezone: str | None = None) -> ReportData:
     """Slice the warehouse's tables to one page (scope)."""
     city = next((s for s in wh.scopes.values() if s.scope == "city"), Scope("city", "city", "全市"))
     scope = wh.scopes.get(key, city)
@@ -488,7 +490,7 @@ def _handoffs(frame: pd.DataFrame, stations: set[str]) -> pd.DataFrame:
     return out[out["handoffs"] > 0][columns].reset_index(drop=True)
 
 
-def load_report_data(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+def load_report_data(analytics_path: Path, run_date: date, timezone: str | None = None,
                      scope: tuple[str, str] | None = None, landing: Path | None = None,
                      warehouse: Path | None = None) -> ReportData:
     """One page's data (the city page unless ``scope`` names another)."""
