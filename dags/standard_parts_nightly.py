@@ -1,11 +1,12 @@
 """
 ### Standard parts: the nightly run
 
-Every night at 02:00 Asia/Shanghai this DAG processes the day that has just ended (the *run
-date*): it ingests every feed behind its quality gate, generates the standard-part tasks
-(merged, suppressed, assigned), gates them, publishes each officer's package (三单一码), ingests
-the officers' completions, rebuilds the analyst file `analytics.duckdb` with dbt (checked, then
-swapped in atomically) and writes the Chinese leadership report.
+Every night at 02:00 local time (the business zone, `STANDARD_PARTS_TIMEZONE`) this DAG processes
+the day that has just ended (the *run date*): it ingests every feed behind its quality gate,
+generates the standard-part tasks (merged, suppressed, assigned), gates them, publishes each
+officer's package (三单一码), ingests the officers' completions, rebuilds the analyst file
+`analytics.duckdb` with dbt (checked, then swapped in atomically) and writes the Chinese
+leadership report.
 
 * Each feed is one task; a failed gate fails its task at once (no retries: the data will not
   change by retrying) and nothing downstream runs.

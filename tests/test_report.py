@@ -566,3 +566,20 @@ def test_old_report_folders_and_gone_pages_are_pruned(tmp_path):
     assert not gone.exists() and (reports / sample.as_of.isoformat() / "leadership.html").exists()
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "2026-09-01/leadership.html" not in index and "2026-09-03/leadership.html" in index
+
+
+def test_hours_overdue_count_from_the_end_of_the_local_as_of_date(built):
+    """An open task due at 23:00 local on the as_of date is 1.0 h overdue at the end of that date, not
+    9.0 (the end of the date read as UTC midnight)."""
+    from datetime import datetime, timedelta
+
+    from standard_parts.report.data import load_report_data
+
+    sample, _ = built
+    data = load_report_data(sample.analytics, sample.as_of)
+    overdue = data.open_tasks[data.open_tasks["is_due"]]
+    assert len(overdue) > 0
+    day_end = datetime.combine(sample.as_of + timedelta(days=1), datetime.min.time())
+    for due_at, hours in zip(overdue["due_at"], overdue["hours_overdue"], strict=True):
+        expected = (day_end - datetime.strptime(due_at, "%Y-%m-%d %H:%M")).total_seconds() / 3600
+        assert abs(hours - expected) < 0.06, (due_at, hours, expected)  # due_at is shown to the minute

@@ -1,11 +1,19 @@
 {#
-  Local time is +08:00 (SPEC section 3). These macros do the arithmetic on UTC wall time, so results do
-  not depend on the session's TimeZone or on tz data.
+  Business time (SPEC sections 3, 5 and 6). Local time is the business time zone, var('timezone'):
+  analytics.run_dbt passes Settings.timezone, and profiles.yml makes it the session's TimeZone (its
+  default there serves by-hand runs). These macros read that one session setting, so they and
+  DuckDB's own casts of timestamptz (to date or timestamp) always agree on the zone. The Python
+  and operational-store SQL twins are include/standard_parts/business_time.py and sql/business_time.sql.
 #}
 
-{# The local (+08:00) wall time of a timestamptz, as a naive timestamp. #}
+{# The business time zone's name (a SQL expression). #}
+{% macro business_tz() -%}
+    current_setting('TimeZone')
+{%- endmacro %}
+
+{# The local wall time of a timestamptz, as a naive timestamp. #}
 {% macro local_ts(ts) -%}
-    (timezone('UTC', {{ ts }}) + interval 8 hour)
+    timezone({{ business_tz() }}, {{ ts }})
 {%- endmacro %}
 
 {# The local date of a timestamptz. #}
@@ -13,13 +21,13 @@
     cast({{ local_ts(ts) }} as date)
 {%- endmacro %}
 
-{# as_of of a date (SPEC section 6): 23:59:59 +08:00 of that date, as timestamptz. #}
+{# as_of of a date (SPEC section 6): 23:59:59 local of that date, as timestamptz. #}
 {% macro end_of_day(d) -%}
-    timezone('UTC', cast({{ d }} as timestamp) + interval '15:59:59')
+    timezone({{ business_tz() }}, cast({{ d }} as date) + time '23:59:59')
 {%- endmacro %}
 
 {#
-  The first date whose as_of (23:59:59 +08:00) is at or after ts: ts <= end_of_day(D) holds exactly
+  The first date whose as_of (23:59:59 local) is at or after ts: ts <= end_of_day(D) holds exactly
   for D >= this date. E.g. 10:00 -> that day; 23:59:59 -> that day; 23:59:59.5 -> the next day.
 #}
 {% macro first_as_of_date(ts) -%}

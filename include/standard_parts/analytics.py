@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import business_time
 from .analytics_docs import apply_comments
 from .config import Settings
 from .errors import GateFailure, OperationalError
@@ -223,7 +224,7 @@ def gate_marts(settings: Settings, path: Path, run_date: date) -> list:
     outcomes = []
     con = duckdb.connect(str(path), read_only=True)
     try:
-        con.execute(f"set TimeZone = '{settings.timezone}'")
+        business_time.configure(con, settings.timezone)  # as_of_at() in the frames
         for name in MARTS_SUITES:
             suite = load_suite(settings, name)
             sql = frames[name.removeprefix("marts.")]

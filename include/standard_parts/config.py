@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from . import business_time
 
 # The checkout root (include/standard_parts/config.py -> ../../).
 _REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +44,8 @@ class Settings(BaseSettings):
     landing: Path = Field(default=Path("data/landing"), description="Landing folder <feed>/<date>/<file>")
     warehouse: Path = Field(default=Path("data/warehouse"), description="Holds analytics.duckdb + ops store")
     publish: str | None = Field(default=None, description="folder:DIR or http(s)://… (None: no publishing)")
-    timezone: str = "Asia/Shanghai"
+    # The business time zone (business_time.py): local dates, as_of, issued_at, offsets in packages.
+    timezone: str = Field(default=business_time.DEFAULT_TIMEZONE, description="IANA zone of local time")
 
     # Where the Great Expectations suites (JSON) and the dbt project live; the defaults suit a
     # checkout, the compose file points them at the mounted folders.
@@ -82,6 +85,11 @@ class Settings(BaseSettings):
     production: bool = False
     pseudonym_key: SecretStr | None = None
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return business_time.zone(value).key
+
     @model_validator(mode="after")
     def _require_key_in_production(self) -> Settings:
         if self.production and (
@@ -94,7 +102,7 @@ class Settings(BaseSettings):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return business_time.zone(self.timezone)
 
     @property
     def key_bytes(self) -> bytes:

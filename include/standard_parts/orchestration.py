@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+
+from . import business_time
 
 OWNER = "police-data-platform"
-TIMEZONE = "Asia/Shanghai"
+# The DAGs' schedule zone: the business zone (Settings.timezone, env STANDARD_PARTS_TIMEZONE), read
+# without building the settings (a DAG file must parse even where a task's settings would not).
+TIMEZONE = business_time.zone_name_from_environment()
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB allows a single writing process per file
 TAGS = ["standard-parts", "police", "duckdb"]
 
@@ -16,15 +19,15 @@ TAGS = ["standard-parts", "police", "duckdb"]
 def resolve_run_date(logical_date: datetime | None, override: str | None) -> date:
     """The run date a DAG run processes.
 
-    The nightly run fires at 02:00 Asia/Shanghai and processes the day that has just ended, whose
-    incremental files (alerts, instructions, completions) are complete. A manual trigger or a
-    backfill may name the date with the ``run_date`` param.
+    The nightly run fires at 02:00 local time (``TIMEZONE``) and processes the day that has just
+    ended, whose incremental files (alerts, instructions, completions) are complete. A manual
+    trigger or a backfill may name the date with the ``run_date`` param.
     """
     if override:
         return date.fromisoformat(str(override))
     if logical_date is None:
         raise ValueError("no logical date and no run_date param")
-    return logical_date.astimezone(ZoneInfo(TIMEZONE)).date() - timedelta(days=1)
+    return business_time.local_date(logical_date, TIMEZONE) - timedelta(days=1)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import business_time
 from .config import Settings
 from .errors import OperationalError
 
@@ -93,9 +94,10 @@ def warehouse_lock(settings: Settings, wait_seconds: float = 600.0) -> Iterator[
 
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Resources and business time (the session's TimeZone and the local-time macros) of a connection."""
     con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")  # validated setting, not data
     con.execute(f"set threads = {int(settings.duckdb_threads)}")
-    con.execute(f"set TimeZone = '{settings.timezone}'")
+    business_time.configure(con, settings.timezone)
     con.execute("set preserve_insertion_order = false")
     con.execute("set enable_progress_bar = false")  # logs, not terminals, read the pipeline's output
 

@@ -1,5 +1,5 @@
 -- The build's as_of: the as_of_date var (the run date), else the latest task run date.
--- as_of_at is the end of that date, 23:59:59 +08:00 (SPEC section 6).
+-- as_of_at is the end of that date, 23:59:59 local (SPEC section 6).
 with latest as (
     select max(run_date) as latest_run_date
     from {{ ref('stg_ops__tasks') }}

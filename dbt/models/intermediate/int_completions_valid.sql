@@ -1,5 +1,5 @@
 -- Valid completions (SPEC 6): outcome 'done' and every required step of the task's standard part
--- reported done: true. effective_as_of_date is the first as_of date whose as_of (23:59:59 +08:00) is
+-- reported done: true. effective_as_of_date is the first as_of date whose as_of (23:59:59 local) is
 -- at or after completed_at: from then on the completion counts, whatever its arrival date.
 with completions as (
     select d.*

@@ -1,4 +1,4 @@
--- Hand-offs (SPEC 12) opened on or before the as_of date, and their state at as_of (23:59:59 +08:00).
+-- Hand-offs (SPEC 12) opened on or before the as_of date, and their state at as_of (23:59:59 local).
 -- A hand-off: the first accepted copy of a completion_id (int_completions_deduplicated) that names a
 -- handoff_department; opened_at = completed_at. State from the accepted events (first copy of each
 -- event_id among files landed by the as_of date) with event_at <= as_of: acknowledged_at is the earliest

@@ -1,4 +1,4 @@
--- Officer x month: the tasks due (+08:00) in the month, judged at the month's evaluation date (its last
+-- Officer x month: the tasks due (local time) in the month, judged at the month's evaluation date (its last
 -- day, or the as_of date for the as_of month). Months after the as_of month are not evaluated.
 with months as (
     select distinct

@@ -2,7 +2,7 @@
 select
     t.*,
     {{ local_month('t.due_at') }} as due_month,
-    -- the first as_of date at which the task is due (due_at <= 23:59:59 +08:00 of that date)
+    -- the first as_of date at which the task is due (due_at <= 23:59:59 local of that date)
     {{ first_as_of_date('t.due_at') }} as due_as_of_date
 from {{ ref('stg_ops__tasks') }} as t
 cross join {{ ref('int_as_of') }} as a

@@ -1,4 +1,4 @@
--- SPEC section 7: one row per task issued up to the as_of date, judged at as_of (23:59:59 +08:00).
+-- SPEC section 7: one row per task issued up to the as_of date, judged at as_of (23:59:59 local).
 -- object_id is the object key (a person's keyed pseudonym, never the id number).
 select
     t.task_id,

@@ -1,4 +1,4 @@
--- SPEC 12: month (first day, of opened_at in +08:00) x department, judged at the newest as_of; a row
+-- SPEC 12: month (first day, of opened_at in local time) x department, judged at the newest as_of; a row
 -- for each pair with at least one hand-off opened on or before it.
 select
     month,

@@ -1,4 +1,4 @@
--- Hand-offs (一键流转) to other government departments, per month of completed_at (+08:00), station,
+-- Hand-offs (一键流转) to other government departments, per month of completed_at (local time), station,
 -- standard part and department: every completion (first copy) that names a handoff_department and
 -- was completed by the as_of; handoffs_valid counts those of valid completions.
 with completions as (

@@ -1,4 +1,4 @@
--- SPEC section 7: per month x officer, the officer's tasks due (+08:00) in that month that have a work
+-- SPEC section 7: per month x officer, the officer's tasks due (local time) in that month that have a work
 -- code at the month's end (at the as_of date for the as_of month). Months after the as_of month get
 -- no row. station_id is the officer's in the newest officers snapshot on or before the evaluation date.
 with coded as (

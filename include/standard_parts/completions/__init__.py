@@ -7,7 +7,7 @@ gate (``ingest/gate.py``, suite ``ingest.completions``). A bad row is quarantine
 ``unknown_task`` (no task of that id issued on or before the file's date), ``other_station`` (the
 officer's station in the officers snapshot newest on or before the file's date is not the task's;
 an officer missing from it counts as another station's) and ``completed_after_file_date``
-(completed_at later than 23:59:59 +08:00 of the file's date).
+(completed_at later than 23:59:59 local time of the file's date).
 
 Duplicates: a ``completion_id`` seen again, in the same or a later file, is not a reason. Every copy
 that passes the rules is accepted and stored; readers (``ops.valid_completions``, the dbt models,

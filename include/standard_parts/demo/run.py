@@ -38,9 +38,9 @@ def _log_to_file(path: Path) -> None:
 
 def night_summary(settings: Settings, day: date) -> str:
     """One line: tasks issued, packages, the completion rate of tasks due by the end of the day, gates."""
-    from ..generate.engine import issued_at_for
+    from ..business_time import as_of_at
 
-    end = issued_at_for(day + timedelta(days=1), settings.timezone) - timedelta(hours=8, seconds=1)
+    end = as_of_at(day, settings.timezone)
     with duckdb.connect(str(settings.ops_path), read_only=True) as con:
         state, tasks, packages = con.execute(
             "select state, tasks_issued, packages_delivered from ingest.run_dates where run_date = ?", [day]

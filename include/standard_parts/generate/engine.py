@@ -14,11 +14,11 @@ import heapq
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import duckdb
 
+from .. import business_time
 from ..catalogue import load_catalogue
 from ..completions import refresh_reference
 from ..config import Settings
@@ -26,8 +26,6 @@ from ..privacy import register_udf
 from ..store import read_sql, transaction
 
 log = logging.getLogger(__name__)
-
-ISSUE_TIME = time(8, 0)
 
 
 @dataclass
@@ -42,15 +40,10 @@ class GenerationResult:
     flagged: int
 
 
-def issued_at_for(run_date: date, tz: str = "Asia/Shanghai") -> datetime:
-    """SPEC 5: the run date at 08:00 +08:00."""
-    return datetime.combine(run_date, ISSUE_TIME, tzinfo=ZoneInfo(tz))
-
-
 def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> None:
     """Parameters, catalogue reference tables, valid completions and the rule views for a run date."""
     con.execute("create or replace temp table gen_params as select ?::date as run_date, ?::timestamptz as issued_at",
-                [run_date, issued_at_for(run_date, settings.timezone)])
+                [run_date, business_time.issued_at(run_date, settings.timezone)])
     # ops.catalogue_parts (terms, facts written back) and ops.valid_completions
     refresh_reference(con)
     con.execute(read_sql("generate/sql/valid_completions.sql"))

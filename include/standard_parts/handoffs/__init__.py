@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from .. import business_time
 from ..config import Settings
 from ..publish.transports import DocumentKind
 from ..store import read_named_sql, transaction
@@ -68,10 +69,8 @@ def refresh_partners(con: duckdb.DuckDBPyConnection, settings: Settings) -> Part
 
 def supervise(con: duckdb.DuckDBPyConnection, settings: Settings, run_date: date) -> dict:
     """Escalate the run date's newly qualifying tasks (SPEC 12); a re-run of the date gives the same rows."""
-    from ..generate.engine import issued_at_for
-
     queries = read_named_sql("handoffs/sql/handoffs.sql")
-    params = {"run_date": run_date, "issued_at": issued_at_for(run_date, settings.timezone),
+    params = {"run_date": run_date, "issued_at": business_time.issued_at(run_date, settings.timezone),
               "escalate_after_hours": settings.escalate_after_hours}
     with transaction(con):
         con.execute(f"create or replace temp table sup_new as {queries['escalate']}", params)

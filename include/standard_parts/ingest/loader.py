@@ -18,11 +18,12 @@ import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
+from .. import business_time
 from ..catalogue.tables import materialise
 from ..config import Settings
 from ..errors import GateFailure, UnreadableFile
@@ -46,12 +47,11 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "completions": (),  # checked against ops.tasks and ops.officers_history (no snapshot lineage)
 }
 
-LOCAL = timezone(timedelta(hours=8))  # SPEC: local time is +08:00
 
 
-def file_end(file_date: date) -> datetime:
-    """23:59:59 +08:00 of a file's date: nothing in a daily file may happen later."""
-    return datetime.combine(file_date, time(23, 59, 59), tzinfo=LOCAL)
+def file_end(file_date: date, tz: business_time.Zone = None) -> datetime:
+    """The end of a file's date (``business_time.as_of_at``): nothing in a daily file may happen later."""
+    return business_time.as_of_at(file_date, tz)
 
 
 @dataclass
@@ -207,7 +207,7 @@ def _rule_inputs(con: duckdb.DuckDBPyConnection, spec: FileSpec, file_date: date
     day (SPEC 6); with no snapshot yet every officer is unknown, hence another station's.
     """
     con.execute("create or replace temp table file_params as select ?::date as file_date, ?::timestamptz as file_end",
-                [file_date, file_end(file_date)])
+                [file_date, file_end(file_date, business_time.connection_zone(con))])
     if spec.entity != "completions":
         return
     if table_exists(con, "ops", "officers_history"):

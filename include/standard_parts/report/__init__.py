@@ -45,7 +45,7 @@ def page_name(scope: str, scope_id: str) -> str:
     return f"{scope}-{hashlib.sha1(scope_id.encode('utf-8')).hexdigest()[:10]}.html"
 
 
-def render_pages(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+def render_pages(analytics_path: Path, run_date: date, timezone: str | None = None,
                  landing: Path | None = None, warehouse: Path | None = None) -> dict[str, str]:
     """Every page of ``run_date``: file name -> HTML (no files written). The city page first."""
     from plotly.offline import get_plotlyjs
@@ -67,7 +67,7 @@ def render_pages(analytics_path: Path, run_date: date, timezone: str = "Asia/Sha
     return pages
 
 
-def render_report(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+def render_report(analytics_path: Path, run_date: date, timezone: str | None = None,
                   landing: Path | None = None, warehouse: Path | None = None) -> str:
     """The city page for ``run_date`` as an HTML string (no files written)."""
     from .data import load_warehouse, page_data

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import business_time
+
 log = logging.getLogger(__name__)
 
 BENCHMARK = 0.976  # the real system's first-year completion rate (SPEC section 1)
@@ -151,7 +153,7 @@ def _none(value):
     return None if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT else value
 
 
-def load_warehouse(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+def load_warehouse(analytics_path: Path, run_date: date, timezone: str | None = None,
                    landing: Path | None = None, warehouse: Path | None = None) -> Warehouse:
     import duckdb
 
@@ -159,7 +161,7 @@ def load_warehouse(analytics_path: Path, run_date: date, timezone: str = "Asia/S
         raise FileNotFoundError(f"report: analytics file {analytics_path} does not exist (build the marts first)")
     con = duckdb.connect(str(analytics_path), read_only=True)
     try:
-        con.execute(f"set TimeZone = '{timezone}'")
+        business_time.configure(con, timezone)  # local dates and times of the pages (None: the default zone)
         wh = _read(con, run_date)
     finally:
         con.close()
@@ -202,7 +204,7 @@ def _read(con, run_date: date) -> Warehouse:
     t["open"] = q("rpt_open_tasks",
                   "select task_id, is_due, station_id, station_name, community_name, officer_name, standard_part_id, "
                   "part_name, strftime(due_at, '%Y-%m-%d %H:%M') as due_at, "
-                  "round((epoch(cast(? as date) + interval 1 day) - epoch(due_at)) / 3600, 1) as hours_overdue, "
+                  "round((epoch(local_instant(cast(? as date) + interval 1 day)) - epoch(due_at)) / 3600, 1) as hours_overdue, "
                   "reason_zh from marts.rpt_open_tasks "
                   "where valid_from <= ? and (valid_to is null or valid_to > ?) "
                   "and (is_due or due_at <= (cast(? as date) + interval 1 day)::timestamp::timestamptz + to_hours(?)) "
@@ -307,7 +309,7 @@ def _is_date(text: str) -> bool:
 
 # --- one page ----------------------------------------------------------------------------------
 
-def page_data(wh: Warehouse, key: tuple[str, str], timezone: str = "Asia/Shanghai") -> ReportData:
+def page_data(wh: Warehouse, key: tuple[str, str], timezone: str | None = None) -> ReportData:
     """Slice the warehouse's tables to one page (scope)."""
     city = next((s for s in wh.scopes.values() if s.scope == "city"), Scope("city", "city", "全市"))
     scope = wh.scopes.get(key, city)
@@ -490,7 +492,7 @@ def _handoffs(frame: pd.DataFrame, categories: pd.DataFrame, stations: set[str])
     return out[out["handoffs"] > 0][columns].reset_index(drop=True)
 
 
-def load_report_data(analytics_path: Path, run_date: date, timezone: str = "Asia/Shanghai",
+def load_report_data(analytics_path: Path, run_date: date, timezone: str | None = None,
                      scope: tuple[str, str] | None = None, landing: Path | None = None,
                      warehouse: Path | None = None) -> ReportData:
     """One page's data (the city page unless ``scope`` names another)."""

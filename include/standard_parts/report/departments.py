@@ -17,6 +17,8 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
+from .. import business_time
+
 log = logging.getLogger(__name__)
 
 OVERDUE_LIMIT = 200  # open overdue hand-offs listed (most overdue first)
@@ -37,13 +39,6 @@ def _hours(value) -> str:
     return "—" if value is None or value != value else f"{value:.1f}"
 
 
-def _local(ts) -> str:
-    """A timestamp as local (+08:00) wall time to the minute, whatever the session's zone."""
-    from datetime import timedelta, timezone
-
-    return "—" if ts is None else ts.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
-
-
 def _table(head: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
     th = "".join(f'<th class="{"t" if i < text_columns else ""}">{escape(h)}</th>' for i, h in enumerate(head))
     body = "".join("<tr>" + "".join(f'<td class="{"t" if i < text_columns else ""}">{escape(str(c))}</td>'
@@ -51,12 +46,14 @@ def _table(head: list[str], rows: list[list[str]], text_columns: int = 1) -> str
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body or '<tr><td class=t>暂无</td></tr>'}</tbody></table>"
 
 
-def load(analytics_path: Path) -> dict:
-    """The page's rows from the marts (empty lists where a mart is missing)."""
+def load(analytics_path: Path, timezone: str | None = None) -> dict:
+    """The page's rows from the marts (empty lists where a mart is missing); ``timezone``: the
+    business zone (Settings.timezone; None: the default)."""
     import duckdb
 
     con = duckdb.connect(str(analytics_path), read_only=True)
     try:
+        business_time.configure(con, timezone)
         tables = {r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
 
@@ -74,8 +71,7 @@ def load(analytics_path: Path) -> dict:
             "overdue": rows(
                 "select handoff_id, task_id, department, coalesce(department_name_zh, department) as name, "
                 "station_id, opened_at, resolve_due_at, acknowledged_at, "
-                "(epoch(max(as_of_date) over () + interval '1 day' - interval '1 second') "
-                " - epoch(timezone('Asia/Shanghai', resolve_due_at))) / 3600.0 as hours_over "
+                "(epoch(as_of_at(max(as_of_date) over ())) - epoch(resolve_due_at)) / 3600.0 as hours_over "
                 "from marts.fct_handoffs where open_overdue order by resolve_due_at, handoff_id "
                 f"limit {OVERDUE_LIMIT}", "fct_handoffs"),
             "stations": rows(
@@ -94,8 +90,8 @@ def load(analytics_path: Path) -> dict:
         con.close()
 
 
-def render(data: dict, run_date: date, plotly_js: str | None = None) -> str:
-    """The page as an HTML string."""
+def render(data: dict, run_date: date, plotly_js: str | None = None, timezone: str | None = None) -> str:
+    """The page as an HTML string; times are shown in local time (``timezone``, as for :func:`load`)."""
     import plotly.graph_objects as go
 
     if plotly_js is None:
@@ -140,7 +136,8 @@ def render(data: dict, run_date: date, plotly_js: str | None = None) -> str:
                  _pct(r["resolved_on_time"], r["handoffs"]), r["rejected"], r["open_overdue"],
                  _hours(r.get("avg_hours_to_acknowledge")), _hours(r.get("avg_hours_to_resolve"))] for r in sla]
     overdue_rows = [[r["handoff_id"], r["task_id"], r["name"], r["station_id"],
-                     _local(r["opened_at"]), _local(r["resolve_due_at"]), "是" if r["acknowledged_at"] else "否",
+                     business_time.local_minute(r["opened_at"], timezone),
+                     business_time.local_minute(r["resolve_due_at"], timezone), "是" if r["acknowledged_at"] else "否",
                      _hours(r["hours_over"])] for r in data["overdue"]]
     station_rows = [[r["station_name"], r["escalated"], r["still_open"], r["no_leader"]] for r in data["stations"]]
     missing = "" if data["has_marts"] else '<p class="note bad">分析库中暂无 marts.handoff_sla_monthly（流转闭环统计），本页为空。</p>'
@@ -191,6 +188,6 @@ def build_departments_page(settings, run_date: date | str) -> Path | None:
     if not settings.analytics_path.exists():
         return None
     path = settings.warehouse / "reports" / run_date.isoformat() / PAGE
-    write_atomic(path, render(load(settings.analytics_path), run_date))
+    write_atomic(path, render(load(settings.analytics_path, settings.timezone), run_date, timezone=settings.timezone))
     log.info("department page for %s written to %s", run_date, path)
     return path

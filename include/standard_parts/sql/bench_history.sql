@@ -55,8 +55,8 @@ select
     'H' || strftime(run_date, '%Y%m%d') || '-' || lpad(cast(r as varchar), 9, '0') as task_id,
     run_date, standard_part_id, category, business_item, object_type, object_id, object_id as object_key,
     community_id, station_id, officer_id, false as flagged,
-    timezone('Asia/Shanghai', cast(run_date as timestamp) + interval 8 hour) as issued_at,
-    timezone('Asia/Shanghai', cast(run_date as timestamp) + interval 8 hour) + to_hours(due_hours) as due_at,
+    issued_at_of(run_date) as issued_at,
+    issued_at_of(run_date) + to_hours(due_hours) as due_at,
     due_hours, min_evidence, cooldown_days, priority,
     ['bench'] as departments, ['bench_history'] as rules, [] as instruction_ids, 1 as requests
 from assigned;
@@ -82,7 +82,7 @@ steps as (
     group by standard_part_id
 )
 select
-    cast(timezone('Asia/Shanghai', c.completed_at) as date) as file_date,
+    local_date(c.completed_at) as file_date,
     'completions/bench.jsonl' as _file,
     row_number() over (order by c.task_id) as _line,
     'C' || c.task_id as completion_id,
@@ -96,7 +96,7 @@ select
     null as handoff_department
 from completed as c
 join steps as s on s.standard_part_id = c.standard_part_id
-where cast(timezone('Asia/Shanghai', c.completed_at) as date) < cast($run_date as date);
+where local_date(c.completed_at) < cast($run_date as date);
 
 -- name: backlog
 -- Open tasks when the night of $run_date starts (no valid completion landed before it) and the
@@ -135,7 +135,7 @@ select
     'C' || i.task_id as completion_id,
     i.task_id,
     i.officer_id,
-    -- within the day of issue (08:00-23:00 +08:00), so it lands on $run_date
+    -- within the day of issue (08:00-23:00 local), so it lands on $run_date
     i.issued_at + to_minutes(cast(hash(i.task_id, 'when') % (least(i.due_hours, 15) * 60) as bigint)) as completed_at,
     'done' as outcome,
     s.steps,

@@ -93,7 +93,7 @@ create table if not exists ops.tasks (
     station_id varchar not null,
     officer_id varchar not null,
     flagged boolean not null,             -- no active community officer: assigned to another station officer
-    issued_at timestamptz not null,       -- run date 08:00 +08:00
+    issued_at timestamptz not null,       -- run date 08:00 local
     due_at timestamptz not null,          -- issued_at + due_hours
     due_hours integer not null,
     min_evidence integer not null,

@@ -52,7 +52,9 @@ select
     object_id,
     object_key,
     max(completed_at) as last_completed_at,
-    cast(timezone('Asia/Shanghai', max(completed_at)) as date) as last_completed_on,
+    -- the local date (the session's TimeZone, the business zone); inline, not the connection's
+    -- local_date macro, so the stored macro also reads on connections that did not define it
+    cast(timezone(current_setting('TimeZone'), max(completed_at)) as date) as last_completed_on,
     count(*) as valid_completions
 from ops.valid_completions
 where file_date <= d

@@ -71,7 +71,7 @@ with alerts as (
         a.phone,
         a.risk_level,
         a.amount_at_risk_cny,
-        cast(timezone('Asia/Shanghai', a.raised_at) as date) as raised_on,
+        local_date(a.raised_at) as raised_on,
         a.file_date
     from ops.alerts as a
     cross join gen_params as g
@@ -134,7 +134,7 @@ left join gen_person_alerts as a on a.person_id = p.id_number;
 -- declares updates_on_completion {view: rule_houses, field: verified_on} counts as verified on
 -- that completion's (local) date. No reference rule reads verified_on (SPEC 4).
 create or replace temp table gen_houses_verified as
-select t.object_id as house_id, max(cast(timezone('Asia/Shanghai', v.completed_at) as date)) as verified_on
+select t.object_id as house_id, max(local_date(v.completed_at)) as verified_on
 from gen_valid_completions as v
 join ops.tasks as t on t.task_id = v.task_id
 join ops.catalogue_parts as c

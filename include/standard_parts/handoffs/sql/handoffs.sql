@@ -23,11 +23,9 @@ select
         when 'house' then h.address
         when 'venue' then v.venue_name || '（' || coalesce(cm.community_name, v.community_id) || '）'
     end as address,
-    strftime(timezone('Asia/Shanghai', f.completed_at), '%Y-%m-%dT%H:%M:%S+08:00') as opened_at,
-    strftime(timezone('Asia/Shanghai', f.completed_at + to_hours(p.ack_hours)),
-             '%Y-%m-%dT%H:%M:%S+08:00') as ack_due_at,
-    strftime(timezone('Asia/Shanghai', f.completed_at + to_hours(p.resolve_hours)),
-             '%Y-%m-%dT%H:%M:%S+08:00') as resolve_due_at
+    local_iso(f.completed_at) as opened_at,
+    local_iso(f.completed_at + to_hours(p.ack_hours)) as ack_due_at,
+    local_iso(f.completed_at + to_hours(p.resolve_hours)) as resolve_due_at
 from first_copies as f
 inner join ops.tasks as t on t.task_id = f.task_id
 inner join ops.partner_departments as p on p.department = f.handoff_department

@@ -1,5 +1,5 @@
 -- Completions (SPEC sections 3 and 6). Inputs: raw_rows (the normalised file, all text),
--- file_params (file_date, file_end = 23:59:59 +08:00 of the file's date), file_officers (the officers
+-- file_params (file_date, file_end = 23:59:59 local of the file's date), file_officers (the officers
 -- snapshot newest on or before the file's date) and ops.tasks.
 -- A completion_id seen again is not a reason: every copy that passes the rules is accepted and the
 -- readers keep its first accepted copy (earliest file date, then lowest line).

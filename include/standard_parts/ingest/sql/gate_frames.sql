@@ -11,8 +11,8 @@ select
     c.evidence_count,
     c.followup_needed,
     c.completed_at is not null
-        -- 23:59:59 +08:00 of the file's date, as UTC wall time
-        and c.completed_at <= timezone('UTC', cast(c.file_date as timestamp) + interval '15:59:59')
+        -- the end of the file's date (23:59:59 local)
+        and c.completed_at <= as_of_at(c.file_date)
         as completed_by_file_end,
     t.task_id is not null and t.run_date <= c.file_date as task_known,
     json_type(c.steps) = 'ARRAY' as steps_are_list

@@ -6,8 +6,8 @@
 with params as (
     select
         file_date,
-        -- 23:59:59 +08:00 of the file's date
-        timezone('UTC', cast(file_date as timestamp) + interval '15:59:59') as file_end
+        -- the end of the file's date (23:59:59 local)
+        as_of_at(file_date) as file_end
     from file_params
 ),
 

@@ -43,7 +43,7 @@ join ops.persons as pp on pp.id_number = gp.id_number;
 
 -- name: alerts
 select t.task_id, a.alert_type, a.risk_level,
-       strftime(timezone('Asia/Shanghai', a.raised_at), '%Y-%m-%dT%H:%M:%S+08:00') as raised_at,
+       local_iso(a.raised_at) as raised_at,
        a.amount_at_risk_cny,
        row_number() over (partition by t.task_id order by a.raised_at, m.alert_id) as _seq
 from pkg_open_tasks as t
@@ -62,7 +62,7 @@ from pkg_open_tasks as t join ops.communities as c on c.community_id = t.communi
 
 -- name: instruction
 select t.task_id, i.instruction_id, i.department, i.reason,
-       strftime(timezone('Asia/Shanghai', i.issued_at), '%Y-%m-%dT%H:%M:%S+08:00') as issued_at,
+       local_iso(i.issued_at) as issued_at,
        row_number() over (partition by t.task_id order by i.instruction_id) as _seq
 from pkg_open_tasks as t
 join ops.instructions as i on list_contains(t.instruction_ids, i.instruction_id) and i.file_date = t.run_date;
@@ -73,7 +73,7 @@ select
     t.departments as requesting_departments,
     t.rules as requesting_rules,
     (
-        select strftime(timezone('Asia/Shanghai', max(v.completed_at)), '%Y-%m-%dT%H:%M:%S+08:00')
+        select local_iso(max(v.completed_at))
         from ops.tasks as prev
         join gen_valid_completions as v on v.task_id = prev.task_id
         where prev.standard_part_id = t.standard_part_id and prev.object_id = t.object_id

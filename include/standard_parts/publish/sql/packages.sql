@@ -1,10 +1,10 @@
--- Officer packages (三单一码) for a run date, judged at the run date's as_of (23:59:59 +08:00).
+-- Officer packages (三单一码) for a run date, judged at the run date's as_of (23:59:59 local).
 -- Inputs: gen_params (run_date, issued_at), gen_valid_completions, rule views, ops tables.
 
 -- name: open_tasks
 create or replace temp table pkg_open_tasks as
 with as_of as (
-    select run_date, cast(run_date as timestamp) + interval 1 day - interval 1 second as local_end
+    select run_date, as_of_at(run_date) as as_of_at
     from gen_params
 )
 select
@@ -12,9 +12,9 @@ select
     t.run_date = a.run_date as is_new,
     -- live state at the run date's end: overdue past due_at, reminder once 75 % of the time is used
     case
-        when timezone('Asia/Shanghai', t.due_at) <= a.local_end then 'overdue'
+        when t.due_at <= a.as_of_at then 'overdue'
         when epoch(t.issued_at) + 0.75 * (epoch(t.due_at) - epoch(t.issued_at))
-             <= epoch(timezone('Asia/Shanghai', a.local_end)) then 'reminder'
+             <= epoch(a.as_of_at) then 'reminder'
         else 'on_track'
     end as state
 from ops.tasks as t
@@ -41,8 +41,8 @@ order by officer_id;
 -- name: business
 -- One chunk of officers at a time ($first_officer .. $last_officer), so memory stays bounded.
 select task_id, officer_id, standard_part_id, object_type, object_key, priority, is_new, state,
-       strftime(timezone('Asia/Shanghai', issued_at), '%Y-%m-%dT%H:%M:%S+08:00') as issued_at,
-       strftime(timezone('Asia/Shanghai', due_at), '%Y-%m-%dT%H:%M:%S+08:00') as due_at,
+       local_iso(issued_at) as issued_at,
+       local_iso(due_at) as due_at,
        min_evidence, departments, rules, instruction_ids, object_id, object_type
 from pkg_open_tasks
 where officer_id between $first_officer and $last_officer
@@ -54,14 +54,14 @@ with as_of as (
     select
         run_date,
         date_trunc('month', run_date) as month_start,
-        cast(run_date as timestamp) + interval 1 day - interval 1 second as local_end
+        as_of_at(run_date) as as_of_at
     from gen_params
 ),
 latest as (
     select v.*
     from gen_valid_completions as v
     cross join as_of as a
-    where timezone('Asia/Shanghai', v.completed_at) <= a.local_end
+    where v.completed_at <= a.as_of_at
     qualify row_number() over (partition by v.task_id order by v.completed_at desc, v.file_date desc, v._line desc) = 1
 ),
 coded as (
@@ -71,12 +71,12 @@ coded as (
             when l.task_id is not null and l.completed_at <= t.due_at and l.evidence_count >= t.min_evidence
                  and not l.followup_needed then 'green'
             when l.task_id is not null then 'yellow'
-            when timezone('Asia/Shanghai', t.due_at) <= a.local_end then 'red'
+            when t.due_at <= a.as_of_at then 'red'
         end as code
     from ops.tasks as t
     cross join as_of as a
     left join latest as l on l.task_id = t.task_id
-    where date_trunc('month', timezone('Asia/Shanghai', t.due_at)) = a.month_start
+    where date_trunc('month', local_ts(t.due_at)) = a.month_start
       and t.run_date <= a.run_date
 )
 select
@@ -97,7 +97,7 @@ select
     o.task_id,
     o.officer_id,
     o.standard_part_id,
-    strftime(timezone('Asia/Shanghai', o.due_at), '%Y-%m-%dT%H:%M:%S+08:00') as due_at,
+    local_iso(o.due_at) as due_at,
     (epoch(g.issued_at) - epoch(o.due_at)) / 3600.0 as hours_overdue
 from ops.escalations as e
 inner join pkg_open_tasks as o on o.task_id = e.task_id

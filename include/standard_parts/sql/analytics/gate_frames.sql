@@ -10,9 +10,9 @@ select
     work_code,
     case
         when status = 'completed' then work_code in ('green', 'yellow') and completed_at is not null
-            and completed_at <= timezone('UTC', cast(as_of_date as timestamp) + interval '15:59:59')
-        when is_due then work_code = 'red' and due_at <= timezone('UTC', cast(as_of_date as timestamp) + interval '15:59:59')
-        else work_code is null and due_at > timezone('UTC', cast(as_of_date as timestamp) + interval '15:59:59')
+            and completed_at <= as_of_at(as_of_date)
+        when is_due then work_code = 'red' and due_at <= as_of_at(as_of_date)
+        else work_code is null and due_at > as_of_at(as_of_date)
     end as code_consistent,
     due_at > issued_at as due_after_issue
 from marts.fct_tasks;
