@@ -130,11 +130,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, settings: Settings, spec: FileSp
             check_volume(con, settings, spec, display, file_date, normalised.rows_read, run_date)
         result = _validate_and_store(con, spec, normalised, display, file_date, fingerprint, lineage, run_date,
                                      rules_sql)
-    log.info(
-        "%s: %s read %d, accepted %d (%d re-sent), quarantined %d (%s)",
-        spec.entity, display, result.rows_read, result.rows_accepted, result.duplicates, result.rows_quarantined,
-        normalised.encoding,
-    )
+    resent = f" ({result.duplicates} re-sent)" if spec.kind == "incremental" else ""
+    log.info("%s: %s read %d, accepted %d%s, quarantined %d (%s)", spec.entity, display, result.rows_read,
+             result.rows_accepted, resent, result.rows_quarantined, normalised.encoding)
     return result
 
 
