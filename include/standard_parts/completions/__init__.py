@@ -2,7 +2,8 @@
 
 ``<landing>/completions/<date>/completions.jsonl`` goes through the one loader of every feed
 (``ingest/loader.py``) with its own row rules (``ingest/sql/completions.sql``) and the one ingest
-gate (``ingest/gate.py``, suite ``ingest.completions``). A bad row is quarantined with its reason: ``missing_required``, ``bad_timestamp``, ``bad_enum``, ``bad_number``, ``malformed_row``
+gate (``ingest/gate.py``, suite ``ingest.completions``). A bad row is quarantined with its reason:
+``missing_required``, ``bad_timestamp``, ``bad_enum``, ``bad_number``, ``malformed_row``
 (steps not a list of ``{step_id, done}``, or a line that is not a JSON object), ``bad_encoding``,
 ``unknown_task`` (no task of that id issued on or before the file's date), ``other_station`` (the
 officer's station in the officers snapshot newest on or before the file's date is not the task's;
@@ -31,10 +32,10 @@ from datetime import date
 import duckdb
 
 from ..config import Settings
-from ..ingest.loader import FileResult, file_end, ingest_feed
+from ..ingest.loader import FileResult, ingest_feed
 from ..store import read_sql
 
-__all__ = ["file_end", "ingest_completions", "refresh_reference", "run_stage"]
+__all__ = ["ingest_completions", "refresh_reference", "run_stage"]
 
 
 def run_stage(settings: Settings, run_date: date, final: bool = True) -> list[dict]:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import duckdb
 
-from .. import business_time
 from ..catalogue.tables import materialise
 from ..config import Settings
 from ..errors import GateFailure, UnreadableFile
@@ -47,11 +46,6 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "completions": (),  # checked against ops.tasks and ops.officers_history (no snapshot lineage)
 }
 
-
-
-def file_end(file_date: date, tz: business_time.Zone = None) -> datetime:
-    """The end of a file's date (``business_time.as_of_at``): nothing in a daily file may happen later."""
-    return business_time.as_of_at(file_date, tz)
 
 
 @dataclass
@@ -204,8 +198,9 @@ def _rule_inputs(con: duckdb.DuckDBPyConnection, spec: FileSpec, file_date: date
     before the file's date, since a completion is judged against the officer's station of its own
     day (SPEC 6); with no snapshot yet every officer is unknown, hence another station's.
     """
-    con.execute("create or replace temp table file_params as select ?::date as file_date, ?::timestamptz as file_end",
-                [file_date, file_end(file_date, business_time.connection_zone(con))])
+    # as_of_at: the business-time macro (business_time.configure), the end of the date in local time
+    con.execute("create or replace temp table file_params as "
+                "select ?::date as file_date, as_of_at(?::date) as file_end", [file_date, file_date])
     if spec.entity != "completions":
         return
     if table_exists(con, "ops", "officers_history"):

@@ -1,20 +1,12 @@
 -- Hand-off events reported back by partner departments (SPEC sections 3 and 12). Inputs: raw_rows (the
--- normalised file, all text), file_params (file_date) and ops.completions (the hand-offs: the first
+-- normalised file, all text), file_params (file_date, file_end = 23:59:59 local) and ops.completions (the hand-offs: the first
 -- accepted copy of each completion_id that names a handoff_department).
 -- An event_id seen again is not a reason: every copy that passes the rules is accepted and the readers
 -- keep its first accepted copy (earliest file date, then lowest line), as for completions.
-with params as (
-    select
-        file_date,
-        -- the end of the file's date (23:59:59 local)
-        as_of_at(file_date) as file_end
-    from file_params
-),
-
-handoffs as (
+with handoffs as (
     select c.completion_id as handoff_id, c.handoff_department as department, c.completed_at as opened_at
     from ops.completions as c
-    cross join params as p
+    cross join file_params as p
     where c.file_date <= p.file_date
     qualify row_number() over (partition by c.completion_id order by c.file_date, c._line) = 1
 )
@@ -42,5 +34,5 @@ select
         case when h.department is not null and try_cast(r."at" as timestamptz) < h.opened_at then 'before_opened' end
     ]) as _reasons
 from raw_rows as r
-cross join params as p
+cross join file_params as p
 left join handoffs as h on h.handoff_id = trim(r.handoff_id)
