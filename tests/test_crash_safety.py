@@ -500,7 +500,11 @@ def crash_and_rerun(world: World, server: ForkServer, tmp_path: Path, day: date,
     print(f"seed {SEED}, {day}: killed {described}; re-run {rerun:.1f} s")
     assert debris == [], f"left behind after the re-run: {debris}"
     assert [k.landed for k in kills] == [s.partition(":")[0] for s in stages]
-    assert any(k.lock_held for k in kills)
+    # The stages that write hold the writer lock for most of their run, so one of three random kills
+    # lands under it; check_inputs and finish hold it for a few milliseconds after their imports and
+    # reads, where a random kill mostly falls outside it (their pair is checked by the state above).
+    if set(s.partition(":")[0] for s in stages) - {"check_inputs", "finish"}:
+        assert any(k.lock_held for k in kills), described
     return kills
 
 
