@@ -51,6 +51,7 @@ def render_pages(analytics_path: Path, run_date: date, timezone: str | None = No
     from plotly.offline import get_plotlyjs
 
     from .data import load_warehouse, page_data
+    from .figures import house_template
     from .page import render_page
 
     wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
@@ -60,10 +61,11 @@ def render_pages(analytics_path: Path, run_date: date, timezone: str | None = No
     links = {k: page_name(*k) for k in keys}
     plotly_js = get_plotlyjs()
     pages = {}
-    for key in keys:
-        data = page_data(wh, key, timezone)
-        data.links = links
-        pages[links[key]] = render_page(data, plotly_js)
+    with house_template():
+        for key in keys:
+            data = page_data(wh, key, timezone)
+            data.links = links
+            pages[links[key]] = render_page(data, plotly_js)
     return pages
 
 
@@ -71,13 +73,15 @@ def render_report(analytics_path: Path, run_date: date, timezone: str | None = N
                   landing: Path | None = None, warehouse: Path | None = None) -> str:
     """The city page for ``run_date`` as an HTML string (no files written)."""
     from .data import load_warehouse, page_data
+    from .figures import house_template
     from .page import render_page
 
     wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
     city = next((k for k in wh.scopes if k[0] == "city"), ("city", "city"))
     data = page_data(wh, city, timezone)
     data.links = {k: page_name(*k) for k in wh.scopes}
-    return render_page(data)
+    with house_template():
+        return render_page(data)
 
 
 def build_report(settings, run_date: date | str) -> Path:

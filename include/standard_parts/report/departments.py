@@ -94,6 +94,8 @@ def render(data: dict, run_date: date, plotly_js: str | None = None, timezone: s
     """The page as an HTML string; times are shown in local time (``timezone``, as for :func:`load`)."""
     import plotly.graph_objects as go
 
+    from .figures import template_layout
+
     if plotly_js is None:
         from plotly.offline import get_plotlyjs
 
@@ -120,7 +122,7 @@ def render(data: dict, run_date: date, plotly_js: str | None = None, timezone: s
         go.Bar(name="按时签收率", x=names, y=[d["acknowledged_on_time"] / d["handoffs"] for d in by_dept.values()]),
         go.Bar(name="按时办结率", x=names, y=[d["resolved_on_time"] / d["handoffs"] for d in by_dept.values()]),
     ])
-    fig.update_layout(barmode="group", template="plotly_white", height=380, yaxis_tickformat=".0%",
+    fig.update_layout(barmode="group", **template_layout(), height=380, yaxis_tickformat=".0%",
                       title="各部门按时签收率与按时办结率（全部月份）", margin=dict(l=40, r=20, t=60, b=40))
     chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id="fig-departments") if by_dept else ""
 

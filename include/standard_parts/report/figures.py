@@ -8,10 +8,13 @@ percentages with one decimal, 万 for large counts.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 BENCHMARK = 0.976
 FONT = ("PingFang SC, 'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', "
@@ -69,10 +72,32 @@ def fmt_date(day: date | None) -> str:
 
 # --- common layout ----------------------------------------------------------------------------
 
+TEMPLATE = "plotly_white"
+
+
+@contextmanager
+def house_template() -> Iterator[None]:
+    """Draw figures with ``TEMPLATE`` as plotly's default template. Assigning a template to a
+    figure makes plotly validate a deep copy of it: ~20 ms a figure against ~1 ms for the default
+    one a new figure starts with, and a 5.3M-resident city's report draws ~520 figures."""
+    previous = pio.templates.default
+    pio.templates.default = TEMPLATE
+    try:
+        yield
+    finally:
+        pio.templates.default = previous
+
+
+def template_layout() -> dict:
+    """The layout key that gives a figure ``TEMPLATE``: nothing inside ``house_template`` (the
+    figure started with it), else the template itself (a figure drawn on its own, e.g. in a test)."""
+    return {} if pio.templates.default == TEMPLATE else {"template": TEMPLATE}
+
+
 def _style(fig: go.Figure, title: str, height: int = 420, subtitle: str | None = None) -> go.Figure:
     text = title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"
     fig.update_layout(
-        template="plotly_white",
+        **template_layout(),
         title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 18}},
         font={"family": FONT, "size": 13, "color": "#1f2933"},
         hoverlabel={"font": {"family": FONT}},
