@@ -306,7 +306,8 @@ def _excerpt(row: list[str]) -> str:
 
 
 _NO_NULL = "\x01"  # plain files hold no control characters: a field that is exactly this one goes the exact way
-_ODD = (b"\0", b' "', b'" ', b'\t"', b'"\t')
+_BLANK_BESIDE_QUOTE = (b' "', b'" ', b'\t"', b'"\t')
+_ODD = (b"\0", *_BLANK_BESIDE_QUOTE)
 
 
 @dataclass
@@ -359,11 +360,15 @@ def _decode_and_count(src: Path, encoding: str, out: Path | None) -> tuple[str, 
                     data = text.encode("utf-8")
                     sink.write(data)
                 if data:
-                    crlf += data.count(b"\r\n") + (last == b"\r" and data[:1] == b"\n")
                     lf += data.count(b"\n")
-                    cr += data.count(b"\r")
+                    crs = data.count(b"\r")
+                    cr += crs
+                    if crs or last == b"\r":
+                        crlf += data.count(b"\r\n") + (last == b"\r" and data[:1] == b"\n")
                     seam = last + data[:1]
-                    odd = odd or any(p in data or p == seam for p in _ODD)
+                    # a chunk without a quote (most chunks of most feeds) needs no search for one
+                    odd = odd or seam in _ODD or b"\0" in data or (
+                        b'"' in data and any(p in data for p in _BLANK_BESIDE_QUOTE))
                     last = data[-1:]
                 if not chunk:
                     break
