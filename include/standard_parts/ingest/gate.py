@@ -26,7 +26,8 @@ def gate_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed: str, run
         if not table_exists(con, "ops", spec.entity):
             continue  # an incremental feed that has never delivered a file: nothing to check
         if spec.entity in frames:
-            frame = read_frame(con, frames[spec.entity], {"run_date": run_date})
+            sql = frames[spec.entity]
+            frame = read_frame(con, sql, {"run_date": run_date} if "$run_date" in sql else None)
         elif spec.kind == "snapshot":
             frame = read_frame(con, f"select {columns} from ops.{spec.entity}")
         else:
