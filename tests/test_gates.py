@@ -54,3 +54,24 @@ def test_personal_columns_are_masked_even_when_a_suite_forgets_them(con):
     frame = read_frame(con, "select '李四光' as name")
     outcome = validate_frame(suite, frame)
     assert not outcome.success and "李四光" not in outcome.summary
+
+
+def test_a_gate_leaves_scipy_stats_and_altair_unloaded_until_read():
+    """GX loads them for expectations no suite uses: a gate defers them (and a read still works)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import pandas as pd
+from standard_parts.gates import validate_frame
+suite = {"name": "t", "expectations": [
+    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"}}]}
+outcome = validate_frame(suite, pd.DataFrame({"x": [1, None]}))
+print(outcome.success, outcome.failed)
+print(sorted(n for n in ("scipy.stats", "altair") if type(sys.modules.get(n)).__name__ == "module"))
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+print(kl.stats.norm.cdf(0.0), kl.alt.Chart.__name__, type(sys.modules["scipy.stats"]).__name__)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:3] == ["False 1", "[]", "0.5 Chart module"], out

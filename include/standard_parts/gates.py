@@ -8,11 +8,14 @@ message, a log or the GX Data Docs that :func:`record` updates (see :mod:`standa
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import numbers
 import os
+import sys
 import time
+import types
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -67,10 +70,31 @@ def suite_columns(suite: dict) -> list[str]:
     return cols
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its attributes is read, then imports it and delegates."""
+
+    def __getattr__(self, attr: str):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def import_great_expectations():
+    """``great_expectations``, imported without the modules it loads for expectations no suite here
+    uses (KL divergence, KS tests: scipy.stats and altair, ~1 s of the ~3 s import that every gated
+    stage's process pays). They are deferred, not removed: the first attribute read imports them."""
+    if "great_expectations" not in sys.modules:
+        for name in ("scipy.stats", "altair"):
+            sys.modules.setdefault(name, _Deferred(name))
+    import great_expectations
+
+    return great_expectations
+
+
 @lru_cache(maxsize=1)
 def _batch_definition():
     """One ephemeral GX context per process: each gate validates its own DataFrame through it."""
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
@@ -88,10 +112,11 @@ def _batch_definition():
 
 def validate_frame(suite: dict, frame, parameters: dict | None = None) -> GateOutcome:
     """Run one suite (plain JSON) over a pandas DataFrame."""
+    batch_definition = _batch_definition()  # first: it imports GX (import_great_expectations)
     from great_expectations.core.expectation_suite import ExpectationSuite
 
     gx_suite = ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(gx_suite, expectation_parameters=parameters or {})
     mask_result(result, set(suite.get("meta", {}).get("pii_columns", [])) | PERSONAL_COLUMNS)
     problems = []
