@@ -11,7 +11,7 @@ select
     sp_reasons([
         case when sp_blank(r.alert_id) or sp_blank(r.raised_at) or sp_blank(r.phone) or sp_blank(r.alert_type)
                   or sp_blank(r.risk_level) then 'missing_required' end,
-        case when count(*) over (partition by r.alert_id) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         case when not sp_blank(r.id_number) and not sp_id_number_ok(r.id_number) then 'bad_id_number' end,
         case when not sp_phone_ok(r.phone) then 'bad_phone' end,
         case when r.alert_type not in ('fraud_call', 'fraud_sms', 'fraud_app', 'suspicious_transfer',
@@ -23,3 +23,6 @@ select
             then 'bad_number' end
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select alert_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.alert_id is not distinct from r.alert_id

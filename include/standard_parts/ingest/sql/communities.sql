@@ -6,8 +6,11 @@ select
     sp_reasons([
         case when sp_blank(r.community_id) or sp_blank(r.community_name) or sp_blank(r.station_id)
             then 'missing_required' end,
-        case when count(*) over (partition by r.community_id) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         sp_fk_reason(s.id, s.accepted, 'unknown_station')
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select community_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.community_id is not distinct from r.community_id
 left join ingest.keys_stations as s on s.id = r.station_id

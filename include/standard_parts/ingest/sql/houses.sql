@@ -10,7 +10,7 @@ select
     sp_reasons([
         case when sp_blank(r.house_id) or sp_blank(r.address) or sp_blank(r.community_id) or sp_blank(r.house_use)
                   or sp_blank(r.floor_area_m2) or sp_blank(r.owner_id_number) then 'missing_required' end,
-        case when count(*) over (partition by r.house_id) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         case when not sp_id_number_ok(r.owner_id_number) then 'bad_id_number' end,
         case when r.house_use not in ('residential', 'rental', 'group_rental', 'commercial', 'vacant')
             then 'bad_enum' end,
@@ -20,4 +20,7 @@ select
         sp_fk_reason(c.id, c.accepted, 'unknown_community')
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select house_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.house_id is not distinct from r.house_id
 left join ingest.keys_communities as c on c.id = r.community_id

@@ -12,7 +12,7 @@ select
         case when sp_blank(r.instruction_id) or sp_blank(r.department) or sp_blank(r.standard_part_id)
                   or sp_blank(r.object_type) or sp_blank(r.object_id) or sp_blank(r.reason)
                   or sp_blank(r.issued_at) then 'missing_required' end,
-        case when count(*) over (partition by r.instruction_id) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         case when r.object_type not in ('house', 'person', 'venue', 'community') then 'bad_enum' end,
         case when not sp_timestamp_ok(r.issued_at) then 'bad_timestamp' end,
         case when p.standard_part_id is null then 'unknown_standard_part' end,
@@ -25,6 +25,9 @@ select
         end
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select instruction_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.instruction_id is not distinct from r.instruction_id
 left join ops.catalogue_parts as p on p.standard_part_id = r.standard_part_id
 left join ingest.keys_houses as h on r.object_type = 'house' and h.id = r.object_id
 left join ingest.keys_persons as pe on r.object_type = 'person' and pe.id = r.object_id

@@ -10,12 +10,15 @@ select
         case when sp_blank(r.officer_id) or sp_blank(r.officer_name) or sp_blank(r.station_id)
                   or sp_blank(r.role) or sp_blank(r.active)
                   or (r.role = 'community' and sp_blank(r.community_id)) then 'missing_required' end,
-        case when count(*) over (partition by r.officer_id) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         case when r.role not in ('community', 'patrol', 'leader') or r.active not in ('true', 'false')
             then 'bad_enum' end,
         sp_fk_reason(s.id, s.accepted, 'unknown_station'),
         case when not sp_blank(r.community_id) then sp_fk_reason(c.id, c.accepted, 'unknown_community') end
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select officer_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.officer_id is not distinct from r.officer_id
 left join ingest.keys_stations as s on s.id = r.station_id
 left join ingest.keys_communities as c on c.id = r.community_id

@@ -13,7 +13,7 @@ select
         case when sp_blank(r.id_number) or sp_blank(r.name) or sp_blank(r.gender) or sp_blank(r.birth_date)
                   or sp_blank(r.phone) or sp_blank(r.hukou_type) or sp_blank(r.house_id)
                   or sp_blank(r.moved_in_on) or sp_blank(r.status) then 'missing_required' end,
-        case when count(*) over (partition by r.id_number) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         case when not sp_id_number_ok(r.id_number) then 'bad_id_number' end,
         case when not sp_phone_ok(r.phone) then 'bad_phone' end,
         case when r.gender not in ('M', 'F') or r.hukou_type not in ('local', 'floating')
@@ -22,4 +22,7 @@ select
         sp_fk_reason(h.id, h.accepted, 'unknown_house')
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select id_number, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.id_number is not distinct from r.id_number
 left join ingest.keys_houses as h on h.id = r.house_id

@@ -12,7 +12,7 @@ select
         case when sp_blank(r.venue_id) or sp_blank(r.venue_name) or sp_blank(r.venue_type)
                   or sp_blank(r.community_id) or sp_blank(r.license_no) or sp_blank(r.license_expiry)
                   or sp_blank(r.open_violations) then 'missing_required' end,
-        case when count(*) over (partition by r.venue_id) > 1 then 'duplicate_id' end,
+        case when dup.repeated then 'duplicate_id' end,
         case when r.venue_type not in ('hotel', 'internet_cafe', 'entertainment', 'pawnshop', 'scrap_recycling',
                                        'used_phone', 'print_shop') then 'bad_enum' end,
         case when not sp_date_ok(r.license_expiry)
@@ -22,4 +22,7 @@ select
         sp_fk_reason(c.id, c.accepted, 'unknown_community')
     ]) as _reasons
 from raw_rows as r
+-- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
+left join (select venue_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
+    on dup.venue_id is not distinct from r.venue_id
 left join ingest.keys_communities as c on c.id = r.community_id
