@@ -289,6 +289,42 @@ def test_figures_from_real_frames(built):
     pd.testing.assert_frame_equal(before, data.stations)
 
 
+@pytest.mark.parametrize("days", [2, 30])
+def test_daily_axes_label_each_date_once(days):
+    """Over a short span plotly would tick every few hours and print each date several times."""
+    as_of = [date(2026, 10, 1) + timedelta(days=i) for i in range(days)]
+    trend = pd.DataFrame({"as_of_date": as_of, "completion_rate": 0.95, "on_time_rate": 0.9, "tasks_due": 10,
+                          "tasks_completed": 9})
+    codes = pd.DataFrame({"as_of_date": as_of, "green": 5, "yellow": 1, "red": 1})
+    for fig in (figures.completion_trend(trend), figures.work_code_trend(codes)):
+        axis = fig.layout.xaxis
+        assert axis.tickformat == "%-m月%-d日"
+        assert (axis.dtick, axis.tick0) == ((figures.DAY_MS, "2026-10-01") if days <= 14 else (None, None))
+        if days <= 14:  # room for the first and last labels (an area chart would end on them)
+            assert tuple(axis.range) == ("2026-09-30 12:00", "2026-10-02 12:00")
+
+
+def test_a_two_day_report_draws_its_date_axes_without_errors(tmp_path):
+    """The first nights after a deployment: the daily charts of two dates draw in Chromium with no
+    console error (an area chart ending on its edge labels once put its axis title at -Infinity)."""
+    from plotly.offline import get_plotlyjs
+
+    as_of = [date(2026, 10, 1), date(2026, 10, 2)]
+    trend = pd.DataFrame({"as_of_date": as_of, "completion_rate": [1.0, 0.957], "on_time_rate": [1.0, 0.9],
+                          "tasks_due": [3, 70], "tasks_completed": [3, 67]})
+    codes = pd.DataFrame({"as_of_date": as_of, "green": [3, 64], "yellow": [0, 3], "red": [0, 3],
+                          "pending": [50, 118]})
+    divs = "".join(fig.to_html(full_html=False, include_plotlyjs=False)
+                   for fig in (figures.completion_trend(trend), figures.work_code_trend(codes)))
+    page = tmp_path / "axes.html"
+    page.write_text(f"<html><head><meta charset='utf-8'><script>{get_plotlyjs()}</script></head>"
+                    f"<body>{divs}</body></html>", encoding="utf-8")
+    with Browser(width=1000, height=900) as browser:
+        result = browser.open(page)
+    assert (result.expected, result.drawn) == (2, 2)
+    assert result.console_errors == [] and result.exceptions == []
+
+
 def test_number_formats_for_chinese_readers():
     assert figures.fmt_int(12345) == "12,345"
     assert figures.fmt_count(368_000) == "36.8万" and figures.fmt_count(99_999) == "99,999"

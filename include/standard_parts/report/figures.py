@@ -117,6 +117,22 @@ def _count_axis(fig: go.Figure, axis: str, largest, title: str) -> None:
     (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**options)
 
 
+DAY_MS = 86_400_000
+
+
+def _date_axis(fig: go.Figure, days: list[str]) -> None:
+    """A daily date axis. Over a short span plotly ticks every few hours, and with a day-only label
+    format each date then shows several times: up to two weeks, one tick a day, and half a day of
+    room at each end (an area chart ends exactly on its first and last date, where plotly drops
+    the edge labels and then places the axis title at y=-Infinity)."""
+    options = {"title_text": "统计日期", "tickformat": "%-m月%-d日", "type": "date"}
+    if len(set(days)) <= 14:
+        half_day = pd.Timedelta(hours=12)
+        span = [(pd.Timestamp(min(days)) - half_day), (pd.Timestamp(max(days)) + half_day)]
+        options |= {"dtick": DAY_MS, "tick0": min(days), "range": [t.strftime("%Y-%m-%d %H:%M") for t in span]}
+    fig.update_xaxes(**options)
+
+
 def _rate_ticks(low: float) -> list[float]:
     """Tick values from ``low`` up to 100% (never past it), at most about eight of them."""
     span = 1.0 - low
@@ -294,7 +310,7 @@ def completion_trend(trend: pd.DataFrame, benchmark: float = BENCHMARK, name: st
     values = _list(trend["completion_rate"]) + (_list(trend["on_time_rate"]) if "on_time_rate" in trend else [])
     low = min([v for v in values + [benchmark] if v is not None])
     fig.update_yaxes(title_text="比率", tickformat=".0%", range=[max(0.0, math.floor(low * 20) / 20 - 0.05), 1.005])
-    fig.update_xaxes(title_text="统计日期", tickformat="%-m月%-d日", type="date")
+    _date_axis(fig, x)
     return _style(fig, title, 400, "完成率 = 已完成 ÷ 应完成；应完成 = 已到期或已完成的任务")
 
 
@@ -313,7 +329,7 @@ def work_code_trend(codes: pd.DataFrame) -> go.Figure:
             line={"color": CODE_COLORS[code], "width": 1},
             hovertemplate="%{x|%Y年%m月%d日}<br>" + CODE_NAMES[code] + " %{y:,} 个<extra></extra>"))
     _count_axis(fig, "y", None, "任务数（个）")
-    fig.update_xaxes(title_text="统计日期", tickformat="%-m月%-d日", type="date")
+    _date_axis(fig, x)
     return _style(fig, title, 380, "绿码：按时且合规完成；黄码：逾期、证据不足或需跟进；红码：到期未完成")
 
 
