@@ -198,13 +198,18 @@ def _rule_inputs(con: duckdb.DuckDBPyConnection, spec: FileSpec, file_date: date
     """The temp tables a feed's row rules read besides ``raw_rows`` and the ops tables.
 
     ``file_params`` (every feed): the file's date and its end (23:59:59 local), for rules that judge
-    a row by its file's date. ``file_officers`` (completions): the officers snapshot newest on or
-    before the file's date, since a completion is judged against the officer's station of its own
+    a row by its file's date. ``repeated_keys`` (every feed): the keys (``FileSpec.key``) on more
+    than one row of the file, each with ``repeated = true``; every row of such a key is a
+    ``duplicate_id``, NULL keys counting as one key (rules join it ``is not distinct from``).
+    ``file_officers`` (completions): the officers snapshot newest on or before the file's date, since a completion is judged against the officer's station of its own
     day (SPEC 6); with no snapshot yet every officer is unknown, hence another station's.
     """
     # as_of_at: the business-time macro (business_time.configure), the end of the date in local time
     con.execute("create or replace temp table file_params as "
                 "select ?::date as file_date, as_of_at(?::date) as file_end", [file_date, file_date])
+    # Grouped, not a window over every column of the file (5.3M persons: 3 s and 0.45 GB less).
+    con.execute(f"create or replace temp table repeated_keys as select {spec.key} as id, true as repeated "
+                "from raw_rows group by 1 having count(*) > 1")
     if spec.entity != "completions":
         return
     if table_exists(con, "ops", "officers_history"):

@@ -18,6 +18,7 @@ import duckdb
 import plotly.graph_objects as go
 
 from ..report import write_atomic
+from ..report.figures import template_layout
 from .config import ProvinceConfig
 
 STATE_ZH = {"succeeded": "正常", "failed": "失败", "missing": "无数据"}
@@ -56,7 +57,7 @@ def _int(value) -> str:
 
 
 def _figure_html(fig: go.Figure, div_id: str) -> str:
-    fig.update_layout(template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 50}, height=380,
+    fig.update_layout(**template_layout(), margin={"l": 60, "r": 20, "t": 50, "b": 50}, height=380,
                       font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"})
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOT_CONFIG)
 

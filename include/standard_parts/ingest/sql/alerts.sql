@@ -23,6 +23,4 @@ select
             then 'bad_number' end
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select alert_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.alert_id is not distinct from r.alert_id
+left join repeated_keys as dup on dup.id is not distinct from r.alert_id

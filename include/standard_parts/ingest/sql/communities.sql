@@ -10,7 +10,5 @@ select
         sp_fk_reason(s.id, s.accepted, 'unknown_station')
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select community_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.community_id is not distinct from r.community_id
+left join repeated_keys as dup on dup.id is not distinct from r.community_id
 left join ingest.keys_stations as s on s.id = r.station_id

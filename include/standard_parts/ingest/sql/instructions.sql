@@ -25,9 +25,7 @@ select
         end
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select instruction_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.instruction_id is not distinct from r.instruction_id
+left join repeated_keys as dup on dup.id is not distinct from r.instruction_id
 left join ops.catalogue_parts as p on p.standard_part_id = r.standard_part_id
 left join ingest.keys_houses as h on r.object_type = 'house' and h.id = r.object_id
 left join ingest.keys_persons as pe on r.object_type = 'person' and pe.id = r.object_id

@@ -17,8 +17,6 @@ select
         case when not sp_blank(r.community_id) then sp_fk_reason(c.id, c.accepted, 'unknown_community') end
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select officer_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.officer_id is not distinct from r.officer_id
+left join repeated_keys as dup on dup.id is not distinct from r.officer_id
 left join ingest.keys_stations as s on s.id = r.station_id
 left join ingest.keys_communities as c on c.id = r.community_id

@@ -22,7 +22,5 @@ select
         sp_fk_reason(h.id, h.accepted, 'unknown_house')
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select id_number, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.id_number is not distinct from r.id_number
+left join repeated_keys as dup on dup.id is not distinct from r.id_number
 left join ingest.keys_houses as h on h.id = r.house_id

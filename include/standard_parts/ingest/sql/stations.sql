@@ -10,6 +10,4 @@ select
         case when dup.repeated then 'duplicate_id' end
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select station_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.station_id is not distinct from r.station_id
+left join repeated_keys as dup on dup.id is not distinct from r.station_id

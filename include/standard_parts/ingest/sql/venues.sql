@@ -22,7 +22,5 @@ select
         sp_fk_reason(c.id, c.accepted, 'unknown_community')
     ]) as _reasons
 from raw_rows as r
--- a key on more than one row (all of its rows are duplicates; NULL keys count as one key)
-left join (select venue_id, true as repeated from raw_rows group by 1 having count(*) > 1) as dup
-    on dup.venue_id is not distinct from r.venue_id
+left join repeated_keys as dup on dup.id is not distinct from r.venue_id
 left join ingest.keys_communities as c on c.id = r.community_id
