@@ -43,6 +43,8 @@ BIN = Path(sys.executable).parent
 LOOPBACK = "127.0.0.1"
 WALL_CLOCK_COLUMNS = {"checked_at"}  # when a gate ran: differs between any two runs by nature
 TERMINAL = {"success", "failed"}
+# what standard_parts.warm logs once a worker has imported it (its first words)
+WARM_LINE = "process warmed for the night's stages"
 
 
 def log(msg: str) -> None:
@@ -294,6 +296,8 @@ def airflow_env(home: Path, pg_port: int, redis_port: int, db: str, api_port: in
         "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": f"{db}:",
         "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{conn}",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        # the workers warm up once (standard_parts.warm) and fork their tasks warm, as in docker-compose
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "standard_parts.celery_config.CELERY_CONFIG",
         # recovery in seconds, not minutes: a dead worker's task is failed after 20 s without a
         # heartbeat and retried 3 s later on the surviving worker
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
@@ -460,12 +464,17 @@ def run(args) -> dict:
         report = live_dir / "province" / "reports" / last.isoformat() / "province.html"
         summary["checks"]["rollup_exists"] = rollup.exists() and report.exists()
         summary["checks"]["every_run_succeeded"] = bool(all_runs) and all(r["state"] == "success" for r in all_runs)
+        # each worker imported standard_parts.warm when it started (celery_config), so its tasks fork warm
+        summary["checks"]["workers_warm"] = all(
+            WARM_LINE in (stack.logs / f"{name}.log").read_text(errors="replace") for name in workers)
     except KeyboardInterrupt as exc:
         summary["error"] = f"interrupted ({exc})"
     except Exception as exc:  # noqa: BLE001 - recorded in the summary, exit 1
         summary["error"] = f"{type(exc).__name__}: {exc}"
         log(summary["error"])
     finally:
+        # a second SIGTERM (e.g. from a `timeout` wrapper passing one on) must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         log("stopping everything this script started")
         stack.stop_all()
         summary["seconds"] = round(time.monotonic() - started, 1)
@@ -498,7 +507,7 @@ def main() -> int:
     summary = run(args)
     ok = (not summary.get("error") and summary["worker_killed"] and summary["results_equal"]
           and summary["checks"].get("every_run_succeeded") and summary["checks"].get("rollup_exists")
-          and summary["checks"].get("import_errors") == 0)
+          and summary["checks"].get("import_errors") == 0 and summary["checks"].get("workers_warm"))
     summary["ok"] = bool(ok)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -212,6 +212,8 @@ def test_airflow_configuration_on_every_airflow_service():
         assert "@postgres:" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
         assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://"), name
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://"), name
+        # workers start warm and fork their tasks warm (tests/test_warm.py)
+        assert env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] == "standard_parts.celery_config.CELERY_CONFIG", name
         for secret in ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):
             assert secret in env, f"{name} lacks {secret}"
         assert "_PIP_ADDITIONAL_REQUIREMENTS" not in env, name

@@ -50,6 +50,7 @@ def test_every_dag_run_succeeded(live):
     assert {r["state"] for r in runs} == {"success"}
     assert summary["checks"]["import_errors"] == 0
     assert summary["checks"]["rollup_exists"] is True
+    assert summary["checks"]["workers_warm"] is True  # tasks forked from warm workers (standard_parts.warm)
 
 
 def test_the_killed_task_was_retried_and_succeeded(live):
