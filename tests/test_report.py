@@ -194,9 +194,14 @@ def test_files_latest_and_index(built, tmp_path):
 
 
 def test_same_data_same_bytes(built):
+    """build_report drew the pages in forked processes (settings.report_processes); drawn again in
+    this one process they are the same bytes."""
     sample, path = built
     settings = _settings(sample.analytics.parent)
-    pages = render_pages(sample.analytics, sample.as_of, landing=settings.landing, warehouse=settings.warehouse)
+    assert settings.report_processes == 2
+    pages = render_pages(sample.analytics, sample.as_of, landing=settings.landing, warehouse=settings.warehouse,
+                         processes=1)
+    assert len(pages) > 2 and "/* standard-parts: plotly.js */" not in "".join(pages.values())
     assert pages["leadership.html"] == path.read_text(encoding="utf-8")
     for name, html in pages.items():
         assert (path.parent / name).read_text(encoding="utf-8") == html, name
@@ -619,3 +624,22 @@ def test_hours_overdue_count_from_the_end_of_the_local_as_of_date(built):
     for due_at, hours in zip(overdue["due_at"], overdue["hours_overdue"], strict=True):
         expected = (day_end - datetime.strptime(due_at, "%Y-%m-%d %H:%M")).total_seconds() / 3600
         assert abs(hours - expected) < 0.06, (due_at, hours, expected)  # due_at is shown to the minute
+
+
+def test_a_failing_page_process_fails_the_report_and_leaves_no_child():
+    """A share that raises in a forked page process comes back as the report's error (with the
+    child's traceback), and every child is reaped."""
+    import psutil
+    from standard_parts import report
+
+    before = {p.pid for p in psutil.Process().children()}
+
+    def draw(share):
+        if share == ["bad"]:
+            raise ValueError("no such station")
+        return {s: s.upper() for s in share}
+
+    assert report._fork_map(draw, [["a"], ["b", "c"]]) == [{"a": "A"}, {"b": "B", "c": "C"}]
+    with pytest.raises(RuntimeError, match="ValueError: no such station"):
+        report._fork_map(draw, [["a"], ["bad"]])
+    assert {p.pid for p in psutil.Process().children()} == before  # every page process reaped

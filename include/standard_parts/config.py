@@ -74,11 +74,13 @@ class Settings(BaseSettings):
     red_share_threshold: float = 0.05
     yellow_share_threshold: float = 0.10
 
-    # Supervision (督办, SPEC 12): an open task this many hours past due_at at a run's issued_at is
-    # escalated to its station's leader.
     # Dated report folders kept under <warehouse>/reports (newest first). Every page is
     # self-contained (plotly.js inline, ~5 MB a page): at city scale ~60 pages, ~0.3 GB a night.
     report_keep_dates: int = Field(default=31, ge=1)
+    # Processes that draw the report's pages (plotly builds charts in pure Python: one core each).
+    report_processes: int = Field(default=2, ge=1)
+    # Supervision (督办, SPEC 12): an open task this many hours past due_at at a run's issued_at is
+    # escalated to its station's leader.
     escalate_after_hours: int = Field(default=72, ge=0)
     # Partner departments of hand-offs (SPEC 12): a YAML file replacing the shipped list (None: shipped).
     handoff_departments: Path | None = None

@@ -46,26 +46,102 @@ def page_name(scope: str, scope_id: str) -> str:
 
 
 def render_pages(analytics_path: Path, run_date: date, timezone: str | None = None,
-                 landing: Path | None = None, warehouse: Path | None = None) -> dict[str, str]:
-    """Every page of ``run_date``: file name -> HTML (no files written). The city page first."""
+                 landing: Path | None = None, warehouse: Path | None = None, processes: int = 1) -> dict[str, str]:
+    """Every page of ``run_date``: file name -> HTML (no files written). The city page first.
+
+    ``processes`` > 1 draws the pages in that many forked processes (plotly builds every chart in
+    pure Python, one core each: a 5.3M-resident city's ~57 pages and ~520 charts took 25 s on one);
+    the pages are the same bytes either way."""
     from plotly.offline import get_plotlyjs
 
-    from .data import load_warehouse, page_data
-    from .figures import house_template
-    from .page import render_page
+    from .data import load_warehouse
 
+    global _shared
     wh = load_warehouse(analytics_path, run_date, timezone, landing, warehouse)
     keys = sorted(wh.scopes, key=lambda k: ({"city": 0, "district": 1, "station": 2}[k[0]], k[1]))
     if not any(k[0] == "city" for k in keys):
         keys.insert(0, ("city", "city"))
     links = {k: page_name(*k) for k in keys}
+    _shared = (wh, links, timezone)  # what the drawing processes inherit when they are forked
+    try:
+        workers = max(1, min(processes, len(keys)))
+        drawn: dict[str, str] = {}
+        # interleaved, so the city and district pages (the most charts) are spread over the workers
+        for part in _fork_map(_draw, [keys[i::workers] for i in range(workers)]):
+            drawn.update(part)
+    finally:
+        _shared = None
     plotly_js = get_plotlyjs()
+    return {links[k]: drawn[links[k]].replace(_PLOTLY_JS_SLOT, plotly_js, 1) for k in keys}
+
+
+# plotly.js (~4.6 MB) stands in a page as this comment until the page is back in the parent process,
+# so a drawing process sends only the page's own bytes through its pipe.
+_PLOTLY_JS_SLOT = "/* standard-parts: plotly.js */"
+_shared: tuple | None = None
+
+
+def _fork_map(fn, shares: list) -> list:
+    """``[fn(share) for share in shares]``, the first share in this process and each other one in a
+    forked child that sends its result back through a pipe.
+
+    Plain ``os.fork``, not multiprocessing: an Airflow task under Celery runs in a process that
+    multiprocessing takes for a daemon, and daemons may not start multiprocessing children."""
+    import os
+    import pickle
+    import traceback
+
+    children = []
+    for share in shares[1:]:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: draw, send, and leave without running the parent's clean-up
+            os.close(read_end)
+            try:
+                payload = pickle.dumps((True, fn(share)))
+            except BaseException:  # noqa: BLE001 - sent to the parent, which raises it
+                payload = pickle.dumps((False, traceback.format_exc()))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            os._exit(0)
+        os.close(write_end)
+        children.append((pid, read_end))
+    received = []
+    try:
+        results = [fn(shares[0])] if shares else []
+    finally:  # the children are reaped even when this process's own share failed
+        for pid, read_end in children:
+            with os.fdopen(read_end, "rb") as pipe:
+                data = pipe.read()
+            received.append((pid, data, os.waitpid(pid, 0)[1]))
+    failures = []
+    for pid, data, status in received:
+        if not data or status != 0:
+            failures.append(f"page process {pid} ended with status {status} and no result")
+            continue
+        ok, value = pickle.loads(data)  # our own child's bytes
+        if ok:
+            results.append(value)
+        else:
+            failures.append(value)
+    if failures:
+        raise RuntimeError("drawing the report pages failed:\n" + "\n".join(failures))
+    return results
+
+
+def _draw(keys: list[tuple[str, str]]) -> dict[str, str]:
+    """Draw the pages of ``keys`` from the warehouse data ``render_pages`` loaded (``_shared``)."""
+    from .data import page_data
+    from .figures import house_template
+    from .page import render_page
+
+    wh, links, timezone = _shared
     pages = {}
     with house_template():
         for key in keys:
             data = page_data(wh, key, timezone)
             data.links = links
-            pages[links[key]] = render_page(data, plotly_js)
+            pages[links[key]] = render_page(data, _PLOTLY_JS_SLOT)
     return pages
 
 
@@ -97,7 +173,8 @@ def build_report(settings, run_date: date | str) -> Path:
     if isinstance(run_date, str):
         run_date = date.fromisoformat(run_date)
     started = time.perf_counter()
-    pages = render_pages(settings.analytics_path, run_date, settings.timezone, settings.landing, settings.warehouse)
+    pages = render_pages(settings.analytics_path, run_date, settings.timezone, settings.landing, settings.warehouse,
+                         processes=settings.report_processes)
     reports = settings.warehouse / "reports"
     folder = reports / run_date.isoformat()
     for name, html in pages.items():
